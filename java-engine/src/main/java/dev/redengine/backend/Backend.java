@@ -1,0 +1,119 @@
+package dev.redengine.backend;
+
+import dev.redengine.tensor.DType;
+import dev.redengine.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The ops a transformer needs, forward and backward. The model is written once against this interface; the
+ * CPU backend (the reference) and the CUDA backend implement it.
+ *
+ * <p>Conventions, so that a device backend never needs a hidden host round trip:
+ * <ul>
+ *   <li>every op writes into preallocated outputs; nothing returns a fresh tensor except {@link #allocate};</li>
+ *   <li>parameter gradients always accumulate ({@code +=}), so micro-batches add up;</li>
+ *   <li>activation gradients overwrite, except where a method says {@code +=} (the residual stream);</li>
+ *   <li>shapes are row-major; N = B * T tokens; comments give each buffer's shape.</li>
+ * </ul>
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Short human name, e.g. "cpu (Vector API, 512-bit, 2 threads)". */
+    String name();
+
+    /** A zero-filled tensor on this backend. */
+    Tensor allocate(DType dtype, int... shape);
+
+    default Tensor allocate(int... shape) {
+        return allocate(DType.F32, shape);
+    }
+
+    /** Copies host memory (same dtype and byte size) into {@code dst}. */
+    void copyFromHost(Tensor dst, MemorySegment src);
+
+    /** Copies {@code src} into host memory of the same byte size. */
+    void copyToHost(MemorySegment dst, Tensor src);
+
+    void zero(Tensor t);
+
+    /** dst = src (same element count). */
+    void copy(Tensor dst, Tensor src);
+
+    /** out = a + b, elementwise; out may alias a or b. */
+    void add(Tensor out, Tensor a, Tensor b);
+
+    /** dst += src, elementwise. */
+    void accumulate(Tensor dst, Tensor src);
+
+    /** x *= s, elementwise. */
+    void scale(Tensor x, float s);
+
+    /**
+     * C = alpha * op(A) op(B) + beta * C, with op(X) = X or X^T. As matrices: op(A) [M, K], op(B) [K, N],
+     * C [M, N]; A and B are read as 2-D [rows, last dim] whatever their rank. beta = 1 accumulates.
+     */
+    void matmul(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
+
+    /** y[n, c] += bias[c]. y [N, C], bias [C]. */
+    void addBias(Tensor y, Tensor bias);
+
+    /** dbias[c] += sum_n dy[n, c]. */
+    void biasBackward(Tensor dbias, Tensor dy);
+
+    /** out[n, :] = table[ids[n], :]. ids int32 [N], table [V, C], out [N, C]. */
+    void embedding(Tensor out, Tensor ids, Tensor table);
+
+    /** dtable[ids[n], :] += dout[n, :]. */
+    void embeddingBackward(Tensor dtable, Tensor ids, Tensor dout);
+
+    /**
+     * RMSNorm over the last dimension: out = x * rstd * weight, rstd = 1 / sqrt(mean(x^2) + eps).
+     * x, out [R, C]; weight [C]; rstd [R] is saved for the backward pass.
+     */
+    void rmsnorm(Tensor out, Tensor rstd, Tensor x, Tensor weight, float eps);
+
+    /** dx += d/dx, dweight += d/dweight, given dout [R, C] and what the forward saved. */
+    void rmsnormBackward(Tensor dx, Tensor dweight, Tensor dout, Tensor x, Tensor weight, Tensor rstd);
+
+    /**
+     * Rotary embedding in place, HF "rotate_half" layout: x [B*T, H, D]; cos, sin [T, D/2] hold the angle
+     * table for positions 0..T-1 (each sequence of the batch starts at position 0).
+     */
+    void rope(Tensor x, Tensor cos, Tensor sin, int seqLen);
+
+    /** The transpose of {@link #rope}, in place on dx: a rotation by the negative angle. */
+    void ropeBackward(Tensor dx, Tensor cos, Tensor sin, int seqLen);
+
+    /**
+     * Causal softmax attention with grouped-query heads. q [B, T, H, D]; k, v [B, T, KV, D] (H % KV == 0,
+     * query head h reads KV head h / (H / KV)); out [B, T, H, D]; probs [B, H, T, T] is saved for backward
+     * (entries above the diagonal are zero). scale is usually 1 / sqrt(D).
+     */
+    void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale);
+
+    /** Gradients of {@link #attention}: dq, dk, dv overwritten. */
+    void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                           Tensor probs, int batch, int seqLen, float scale);
+
+    /** out = silu(gate) * up, elementwise. All [N, F]. */
+    void swiglu(Tensor out, Tensor gate, Tensor up);
+
+    /** dgate, dup overwritten from dout. */
+    void swigluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up);
+
+    /**
+     * Softmax cross-entropy per row. logits [N, V]; targets int32 [N], negative = ignored (loss 0, grad 0);
+     * losses [N] gets -log softmax(logits)[target]. If dlogits [N, V] is not null it gets
+     * gradScale * (softmax - onehot) for rows with a target and 0 elsewhere (it may alias logits).
+     */
+    void crossEntropy(Tensor losses, Tensor dlogits, Tensor logits, Tensor targets, float gradScale);
+
+    /** Blocks until all queued work is done (a no-op on the CPU). */
+    default void synchronize() {
+    }
+
+    @Override
+    default void close() {
+    }
+}
