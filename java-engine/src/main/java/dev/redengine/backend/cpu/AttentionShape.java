@@ -1,0 +1,48 @@
+package dev.redengine.backend.cpu;
+
+import dev.redengine.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** Index arithmetic for q [B, T, H, D] and k, v [B, T, KV, D] shared by attention forward and backward. */
+record AttentionShape(int seqLen, int heads, int kvHeads, int dim) {
+
+    static AttentionShape of(Tensor q, Tensor k, int batch, int seqLen) {
+        int d = q.dim(-1);
+        long tokens = (long) batch * seqLen;
+        int heads = Math.toIntExact(q.numel() / tokens / d);
+        int kvHeads = Math.toIntExact(k.numel() / tokens / d);
+        if (tokens * heads * d != q.numel() || tokens * kvHeads * d != k.numel() || kvHeads == 0 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("attention shapes: q " + q + ", k " + k + " for B=" + batch + ", T=" + seqLen);
+        }
+        return new AttentionShape(seqLen, heads, kvHeads, d);
+    }
+
+    /** Query heads that share one KV head. */
+    int group() {
+        return heads / kvHeads;
+    }
+
+    long qOffset(int b, int t, int h) {
+        return (((long) b * seqLen + t) * heads + h) * dim;
+    }
+
+    long kvOffset(int b, int t, int g) {
+        return (((long) b * seqLen + t) * kvHeads + g) * dim;
+    }
+
+    /** Copies KV head g of sequence b into dst [T, D]. */
+    void gatherKv(Tensor kv, int b, int g, float[] dst) {
+        for (int t = 0; t < seqLen; t++) {
+            MemorySegment.copy(kv.data(), ValueLayout.JAVA_FLOAT, kvOffset(b, t, g) * 4, dst, t * dim, dim);
+        }
+    }
+
+    /** Writes src [T, D] into KV head g of sequence b. */
+    void scatterKv(Tensor kv, int b, int g, float[] src) {
+        for (int t = 0; t < seqLen; t++) {
+            MemorySegment.copy(src, t * dim, kv.data(), ValueLayout.JAVA_FLOAT, kvOffset(b, t, g) * 4, dim);
+        }
+    }
+}

@@ -1,0 +1,244 @@
+package dev.redengine.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Every Vector API loop of the CPU backend's elementwise and row ops lives here (the matmul has its own
+ * kernel in {@link Sgemm}). Offsets are in float elements; segments are native float32.
+ */
+public final class Simd {
+    static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final ByteOrder LE = ByteOrder.nativeOrder();
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+
+    private Simd() {
+    }
+
+    /** Lane count of the preferred species, e.g. 16 with AVX-512. */
+    public static int lanes() {
+        return S.length();
+    }
+
+    private static FloatVector load(MemorySegment m, long i) {
+        return FloatVector.fromMemorySegment(S, m, i * 4, LE);
+    }
+
+    /** out[i] = a[i] + b[i]. */
+    public static void add(MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(a, ao + i).add(load(b, bo + i)).intoMemorySegment(out, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            out.setAtIndex(F, o + i, a.getAtIndex(F, ao + i) + b.getAtIndex(F, bo + i));
+        }
+    }
+
+    /** out[i] = a[i] * s. */
+    public static void scale(MemorySegment out, long o, MemorySegment a, long ao, float s, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(a, ao + i).mul(s).intoMemorySegment(out, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            out.setAtIndex(F, o + i, a.getAtIndex(F, ao + i) * s);
+        }
+    }
+
+    /** sum_i a[i] * b[i], accumulated in float lanes. */
+    public static float dot(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            acc = load(a, ao + i).fma(load(b, bo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i);
+        }
+        return sum;
+    }
+
+    /** sum_i a[i] * b[i] over heap arrays. */
+    public static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[ao + i] * b[bo + i];
+        }
+        return sum;
+    }
+
+    /** y[i] += alpha * x[i] over heap arrays. */
+    public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, xo + i).fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += alpha * x[xo + i];
+        }
+    }
+
+    /** y[i] += x[i]; y on the heap, x a segment. */
+    public static void accumulate(float[] y, int yo, MemorySegment x, long xo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, y, yo + i).add(load(x, xo + i)).intoArray(y, yo + i);
+        }
+        for (; i < n; i++) {
+            y[yo + i] += x.getAtIndex(F, xo + i);
+        }
+    }
+
+    /** y[i] += x[i]; y a segment, x on the heap. */
+    public static void accumulate(MemorySegment y, long yo, float[] x, int xo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(y, yo + i).add(FloatVector.fromArray(S, x, xo + i)).intoMemorySegment(y, (yo + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            y.setAtIndex(F, yo + i, y.getAtIndex(F, yo + i) + x[xo + i]);
+        }
+    }
+
+    /** y[i] += x[i] * w[i]; y on the heap (a per-thread accumulator). */
+    public static void accumulateProduct(float[] y, MemorySegment x, long xo, MemorySegment w, long wo, float s, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(x, xo + i).mul(load(w, wo + i)).fma(FloatVector.broadcast(S, s), FloatVector.fromArray(S, y, i)).intoArray(y, i);
+        }
+        for (; i < n; i++) {
+            y[i] += x.getAtIndex(F, xo + i) * w.getAtIndex(F, wo + i) * s;
+        }
+    }
+
+    /** sum_i x[i]^2. */
+    public static float sumSquares(MemorySegment x, long xo, int n) {
+        return dot(x, xo, x, xo, n);
+    }
+
+    /** out[i] = x[i] * s * w[i]. */
+    public static void scaleMul(MemorySegment out, long o, MemorySegment x, long xo, float s, MemorySegment w, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(x, xo + i).mul(s).mul(load(w, i)).intoMemorySegment(out, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            out.setAtIndex(F, o + i, x.getAtIndex(F, xo + i) * s * w.getAtIndex(F, i));
+        }
+    }
+
+    /**
+     * RMSNorm backward for one row: dx += rstd * (dout*w - xhat * mean(dout*w * xhat)), xhat = x * rstd.
+     */
+    public static void rmsnormBackwardRow(MemorySegment dx, MemorySegment dout, MemorySegment x, long o,
+                                          MemorySegment w, float rstd, int n) {
+        // mean(dout * w * xhat) = rstd * sum(dout * w * x) / n
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        int bound = S.loopBound(n);
+        for (; i < bound; i += S.length()) {
+            acc = load(dout, o + i).mul(load(w, i)).fma(load(x, o + i), acc);
+        }
+        float dot = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            dot += dout.getAtIndex(F, o + i) * w.getAtIndex(F, i) * x.getAtIndex(F, o + i);
+        }
+        float c = rstd * rstd * dot / n; // coefficient of x in the correction term, before the outer rstd
+        for (i = 0; i < bound; i += S.length()) {
+            FloatVector g = load(dout, o + i).mul(load(w, i));
+            FloatVector corr = load(x, o + i).mul(c);
+            g.sub(corr).fma(FloatVector.broadcast(S, rstd), load(dx, o + i)).intoMemorySegment(dx, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float g = dout.getAtIndex(F, o + i) * w.getAtIndex(F, i) - x.getAtIndex(F, o + i) * c;
+            dx.setAtIndex(F, o + i, dx.getAtIndex(F, o + i) + rstd * g);
+        }
+    }
+
+    /** out = silu(gate) * up. */
+    public static void swiglu(MemorySegment out, MemorySegment gate, MemorySegment up, long o, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector g = load(gate, o + i);
+            FloatVector sig = FloatVector.broadcast(S, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            g.mul(sig).mul(load(up, o + i)).intoMemorySegment(out, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float g = gate.getAtIndex(F, o + i);
+            float sig = 1f / (1f + (float) Math.exp(-g));
+            out.setAtIndex(F, o + i, g * sig * up.getAtIndex(F, o + i));
+        }
+    }
+
+    /** dgate = dout * up * sig * (1 + g (1 - sig)); dup = dout * g * sig. */
+    public static void swigluBackward(MemorySegment dgate, MemorySegment dup, MemorySegment dout,
+                                      MemorySegment gate, MemorySegment up, long o, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector g = load(gate, o + i);
+            FloatVector sig = FloatVector.broadcast(S, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector d = load(dout, o + i);
+            FloatVector u = load(up, o + i);
+            FloatVector dsilu = sig.mul(g.mul(sig.neg().add(1f)).add(1f));
+            d.mul(u).mul(dsilu).intoMemorySegment(dgate, (o + i) * 4, LE);
+            d.mul(g).mul(sig).intoMemorySegment(dup, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float g = gate.getAtIndex(F, o + i);
+            float sig = 1f / (1f + (float) Math.exp(-g));
+            float d = dout.getAtIndex(F, o + i);
+            dgate.setAtIndex(F, o + i, d * up.getAtIndex(F, o + i) * sig * (1f + g * (1f - sig)));
+            dup.setAtIndex(F, o + i, d * g * sig);
+        }
+    }
+
+    /** max_i x[i]. */
+    public static float max(MemorySegment x, long xo, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            acc = acc.max(load(x, xo + i));
+        }
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            m = Math.max(m, x.getAtIndex(F, xo + i));
+        }
+        return m;
+    }
+
+    /** sum_i exp(x[i] - shift), accumulated in double for long vocabularies. */
+    public static double sumExp(MemorySegment x, long xo, float shift, int n) {
+        double sum = 0;
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            sum += load(x, xo + i).sub(shift).lanewise(VectorOperators.EXP).reduceLanes(VectorOperators.ADD);
+        }
+        for (; i < n; i++) {
+            sum += Math.exp(x.getAtIndex(F, xo + i) - shift);
+        }
+        return sum;
+    }
+
+    /** out[i] = scale * exp(x[i] - shift). */
+    public static void expScaled(MemorySegment out, long o, MemorySegment x, long xo, float shift, float scale, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(x, xo + i).sub(shift).lanewise(VectorOperators.EXP).mul(scale).intoMemorySegment(out, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            out.setAtIndex(F, o + i, scale * (float) Math.exp(x.getAtIndex(F, xo + i) - shift));
+        }
+    }
+}

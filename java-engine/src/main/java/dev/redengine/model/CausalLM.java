@@ -1,0 +1,262 @@
+package dev.redengine.model;
+
+import dev.redengine.backend.Backend;
+import dev.redengine.tensor.DType;
+import dev.redengine.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+/**
+ * A Llama / Qwen2 / Qwen3 decoder with its LM head, written once against {@link Backend}. Read it top to
+ * bottom: {@link #forward} then {@link #backward}, each layer's ops in the same order in both.
+ *
+ * <p>Shapes: B sequences, T tokens each, N = B * T; d hidden, H query heads, KV key/value heads, D head
+ * dimension, F FFN width, V vocabulary.
+ */
+public final class CausalLM {
+    private final ModelConfig config;
+    private final Backend be;
+    private final Parameters params;
+    private Parameters grads;
+    private LayerWeights[] layers;
+    private Tensor ropeCos;   // [T, D/2] for the longest T seen so far
+    private Tensor ropeSin;   // [T, D/2]
+    private Gradients scratch;
+
+    public CausalLM(ModelConfig config, Parameters params, Backend backend) {
+        this.config = config;
+        this.be = backend;
+        this.params = params;
+        for (ParameterSpec s : ParameterSpec.of(config)) {
+            Tensor t = params.get(s.name());
+            if (!Arrays.equals(t.shape(), s.shape())) {
+                throw new IllegalArgumentException("parameter " + s.name() + " has shape " + Arrays.toString(t.shape())
+                        + " but the config implies " + Arrays.toString(s.shape()));
+            }
+        }
+        bindLayers();
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Backend backend() {
+        return be;
+    }
+
+    public Parameters parameters() {
+        return params;
+    }
+
+    /** Parameter gradients (HF names), allocated and zeroed on first call; backward accumulates into them. */
+    public Parameters gradients() {
+        if (grads == null) {
+            grads = Parameters.allocate(be, ParameterSpec.of(config));
+            bindLayers();
+        }
+        return grads;
+    }
+
+    public void zeroGradients() {
+        gradients().zero(be);
+    }
+
+    private void bindLayers() {
+        layers = new LayerWeights[config.numLayers()];
+        for (int l = 0; l < layers.length; l++) {
+            layers[l] = LayerWeights.of(params, grads, l);
+        }
+    }
+
+    private Tensor embedding() {
+        return params.get("model.embed_tokens.weight");
+    }
+
+    /** The LM head weight [V, d]: the embedding when tied. */
+    private Tensor lmHead() {
+        return config.tieWordEmbeddings() ? embedding() : params.get("lm_head.weight");
+    }
+
+    private Tensor lmHeadGrad() {
+        return grads.get(config.tieWordEmbeddings() ? "model.embed_tokens.weight" : "lm_head.weight");
+    }
+
+    /** Buffers for B sequences of T tokens; reuse them across steps of the same shape. */
+    public Activations allocateActivations(int batch, int seqLen) {
+        if (batch <= 0 || seqLen <= 0) {
+            throw new IllegalArgumentException("empty input: B = " + batch + ", T = " + seqLen);
+        }
+        if (seqLen > config.maxPositions()) {
+            throw new IllegalArgumentException("sequence length T = " + seqLen + " exceeds max_position_embeddings = " + config.maxPositions());
+        }
+        ensureRope(seqLen);
+        return new Activations(be, config, batch, seqLen);
+    }
+
+    private void ensureRope(int seqLen) {
+        if (ropeCos != null && ropeCos.dim(0) >= seqLen) {
+            return;
+        }
+        int half = config.headDim() / 2;
+        float[][] tables = config.rope().tables(seqLen, config.headDim());
+        ropeCos = be.allocate(seqLen, half);
+        ropeSin = be.allocate(seqLen, half);
+        be.copyFromHost(ropeCos, MemorySegment.ofArray(tables[0]));
+        be.copyFromHost(ropeSin, MemorySegment.ofArray(tables[1]));
+    }
+
+    /** Checks ids (int32 [B, T] row-major) and copies them into the activations. */
+    public void setInput(Activations a, int[] ids) {
+        if (ids.length != a.batch * a.seqLen) {
+            throw new IllegalArgumentException("expected " + a.batch + " x " + a.seqLen + " token ids, got " + ids.length);
+        }
+        for (int i = 0; i < ids.length; i++) {
+            if (ids[i] < 0 || ids[i] >= config.vocabSize()) {
+                throw new IllegalArgumentException("token id " + ids[i] + " at [" + i / a.seqLen + ", " + i % a.seqLen
+                        + "] is out of range [0, " + config.vocabSize() + ")");
+            }
+        }
+        be.copyFromHost(a.ids, MemorySegment.ofArray(ids));
+    }
+
+    /** The full forward pass over the ids already in {@code a}: fills every hidden state and the logits. */
+    public void forward(Activations a) {
+        ModelConfig c = config;
+        int n = a.batch * a.seqLen, heads = c.numHeads(), kv = c.numKvHeads(), dh = c.headDim();
+        float eps = (float) c.rmsNormEps();
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        be.embedding(a.residual[0], a.ids, embedding());                 // [N, d]
+        for (int l = 0; l < c.numLayers(); l++) {
+            LayerWeights w = layers[l];
+            Activations.Layer s = a.layers[l];
+            Tensor x = a.residual[l];                                     // [N, d]
+            // attention block
+            be.rmsnorm(s.ln1, s.rstd1, x, w.ln1(), eps);
+            if (c.qkNorm()) {
+                w.q().forward(be, s.qPre, s.ln1);                         // [N, H*D]
+                w.k().forward(be, s.kPre, s.ln1);                         // [N, KV*D]
+                be.rmsnorm(s.q.view(n * heads, dh), s.qRstd, s.qPre.view(n * heads, dh), w.qNorm(), eps);
+                be.rmsnorm(s.k.view(n * kv, dh), s.kRstd, s.kPre.view(n * kv, dh), w.kNorm(), eps);
+            } else {
+                w.q().forward(be, s.q, s.ln1);
+                w.k().forward(be, s.k, s.ln1);
+            }
+            w.v().forward(be, s.v, s.ln1);                                // [N, KV*D]
+            be.rope(s.q.view(n, heads, dh), ropeCos, ropeSin, a.seqLen);
+            be.rope(s.k.view(n, kv, dh), ropeCos, ropeSin, a.seqLen);
+            be.attention(s.att.view(n, heads, dh), s.probs, s.q.view(n, heads, dh), s.k.view(n, kv, dh),
+                    s.v.view(n, kv, dh), a.batch, a.seqLen, scale);
+            w.o().forward(be, s.mid, s.att);                              // [N, d]
+            be.add(s.mid, s.mid, x);
+            // MLP block
+            be.rmsnorm(s.ln2, s.rstd2, s.mid, w.ln2(), eps);
+            w.gate().forward(be, s.gate, s.ln2);                          // [N, F]
+            w.up().forward(be, s.up, s.ln2);                              // [N, F]
+            be.swiglu(s.act, s.gate, s.up);
+            Tensor out = a.residual[l + 1];
+            w.down().forward(be, out, s.act);                             // [N, d]
+            be.add(out, out, s.mid);
+        }
+        be.rmsnorm(a.finalNorm, a.finalRstd, a.residual[c.numLayers()], params.get("model.norm.weight"), eps);
+        be.matmul(a.logits, a.finalNorm, false, lmHead(), true, 1f, 0f); // [N, V]
+    }
+
+    /**
+     * Backward from dlogits [N, V] (which may be {@code a.logits} itself, overwritten by a fused loss):
+     * accumulates into {@link #gradients()}.
+     */
+    public void backward(Activations a, Tensor dlogits) {
+        gradients();
+        ModelConfig c = config;
+        int n = a.batch * a.seqLen, heads = c.numHeads(), kv = c.numKvHeads(), dh = c.headDim();
+        float scale = (float) (1.0 / Math.sqrt(dh));
+        if (scratch == null || scratch.residual.dim(0) != n) {
+            scratch = new Gradients(be, c, n);
+        }
+        Gradients g = scratch;
+        // LM head and final norm
+        be.matmul(lmHeadGrad(), dlogits, true, a.finalNorm, false, 1f, 1f);  // dW_lm += dlogits^T h
+        be.matmul(g.norm, dlogits, false, lmHead(), false, 1f, 0f);          // [N, d]
+        be.zero(g.residual);
+        be.rmsnormBackward(g.residual, grads.get("model.norm.weight"), g.norm, a.residual[c.numLayers()],
+                params.get("model.norm.weight"), a.finalRstd);
+        for (int l = c.numLayers() - 1; l >= 0; l--) {
+            LayerWeights w = layers[l];
+            Activations.Layer s = a.layers[l];
+            // MLP block: out = mid + down(silu(gate) * up); g.residual holds dL/d(out)
+            w.down().backward(be, g.act, false, g.residual, s.act);
+            be.swigluBackward(g.gate, g.up, g.act, s.gate, s.up);
+            w.gate().backward(be, g.norm, false, g.gate, s.ln2);
+            w.up().backward(be, g.norm, true, g.up, s.ln2);
+            be.rmsnormBackward(g.residual, w.dLn2(), g.norm, s.mid, w.ln2(), s.rstd2);   // now dL/d(mid)
+            // attention block: mid = x + o(attention(rope(q), rope(k), v))
+            w.o().backward(be, g.att, false, g.residual, s.att);
+            be.attentionBackward(g.q.view(n, heads, dh), g.k.view(n, kv, dh), g.v.view(n, kv, dh), g.att.view(n, heads, dh),
+                    s.q.view(n, heads, dh), s.k.view(n, kv, dh), s.v.view(n, kv, dh), s.probs, a.batch, a.seqLen, scale);
+            be.ropeBackward(g.q.view(n, heads, dh), ropeCos, ropeSin, a.seqLen);
+            be.ropeBackward(g.k.view(n, kv, dh), ropeCos, ropeSin, a.seqLen);
+            Tensor dq = g.q, dk = g.k;
+            if (c.qkNorm()) {
+                be.zero(g.qPre);
+                be.zero(g.kPre);
+                be.rmsnormBackward(g.qPre.view(n * heads, dh), w.dQNorm(), g.q.view(n * heads, dh),
+                        s.qPre.view(n * heads, dh), w.qNorm(), s.qRstd);
+                be.rmsnormBackward(g.kPre.view(n * kv, dh), w.dKNorm(), g.k.view(n * kv, dh),
+                        s.kPre.view(n * kv, dh), w.kNorm(), s.kRstd);
+                dq = g.qPre;
+                dk = g.kPre;
+            }
+            w.q().backward(be, g.norm, false, dq, s.ln1);
+            w.k().backward(be, g.norm, true, dk, s.ln1);
+            w.v().backward(be, g.norm, true, g.v, s.ln1);
+            be.rmsnormBackward(g.residual, w.dLn1(), g.norm, a.residual[l], w.ln1(), s.rstd1);  // dL/d(x)
+        }
+        be.embeddingBackward(grads.get("model.embed_tokens.weight"), a.ids, g.residual);
+    }
+
+    /**
+     * HF causal-LM targets: position t predicts token t+1 of the same sequence; the last position of each
+     * sequence is ignored (-100).
+     */
+    public static int[] shiftedTargets(int[] ids, int batch, int seqLen) {
+        int[] targets = new int[ids.length];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < seqLen; t++) {
+                targets[b * seqLen + t] = t + 1 < seqLen ? ids[b * seqLen + t + 1] : -100;
+            }
+        }
+        return targets;
+    }
+
+    /**
+     * Mean cross-entropy over the targets that are not ignored; when {@code dlogits} is not null it gets the
+     * gradient of that mean (it may be {@code a.logits}).
+     */
+    public float crossEntropy(Activations a, int[] targets, Tensor dlogits) {
+        int n = a.batch * a.seqLen;
+        int count = 0;
+        for (int t : targets) {
+            count += t >= 0 ? 1 : 0;
+        }
+        if (count == 0) {
+            throw new IllegalArgumentException("no targets: every label is ignored (T = 1?)");
+        }
+        Tensor targetTensor = be.allocate(DType.I32, n);
+        be.copyFromHost(targetTensor, MemorySegment.ofArray(targets));
+        Tensor losses = be.allocate(n);
+        be.crossEntropy(losses, dlogits, a.logits, targetTensor, 1f / count);
+        float[] host = new float[n];
+        be.copyToHost(MemorySegment.ofArray(host), losses);
+        double sum = 0;
+        for (float v : host) {
+            sum += v;
+        }
+        float loss = (float) (sum / count);
+        if (!Float.isFinite(loss)) {
+            throw new ArithmeticException("loss is " + loss + " (non-finite logits?)");
+        }
+        return loss;
+    }
+}
