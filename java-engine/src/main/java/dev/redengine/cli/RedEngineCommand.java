@@ -1,0 +1,53 @@
+package dev.redengine.cli;
+
+import dev.redengine.backend.cpu.Simd;
+import dev.redengine.io.SafetensorsFormatException;
+import dev.redengine.model.ConfigException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** The root command: subcommands, and one place that turns expected failures into a one-line error. */
+@Command(name = "red-engine", mixinStandardHelpOptions = true, version = "red-engine 0.1.0",
+        description = "Prune and distill Llama/Qwen models without losing their reasoning.",
+        footer = "%n%s",
+        subcommands = {InfoCommand.class, ForwardCommand.class, CommandLine.HelpCommand.class})
+public final class RedEngineCommand {
+
+    static int execute(String[] args) {
+        CommandLine cl = new CommandLine(new RedEngineCommand());
+        cl.getCommandSpec().usageMessage().footer("%n" + cpuPath());
+        cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (System.getenv("REDENGINE_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            commandLine.getErr().println("error: " + describe(e));
+            return isUserError(e) ? 2 : 1;
+        });
+        return cl.execute(args);
+    }
+
+    /** Which CPU code path is in effect, for --help and info. */
+    static String cpuPath() {
+        return "CPU path: Vector API (jdk.incubator.vector), " + Simd.lanes() * 32 + "-bit vectors ("
+                + Simd.lanes() + " float lanes), " + Runtime.getRuntime().availableProcessors() + " cores available";
+    }
+
+    private static boolean isUserError(Throwable e) {
+        return e instanceof ConfigException || e instanceof IOException || e instanceof UncheckedIOException
+                || e instanceof IllegalArgumentException || e instanceof IndexOutOfBoundsException
+                || e instanceof ArithmeticException;
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof SafetensorsFormatException || e instanceof ConfigException) {
+            return e.getMessage();
+        }
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return "no such file: " + n.getFile();
+        }
+        return e.getMessage() == null ? e.toString() : e.getMessage();
+    }
+}

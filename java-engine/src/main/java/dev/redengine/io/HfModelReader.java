@@ -1,0 +1,45 @@
+package dev.redengine.io;
+
+import dev.redengine.backend.Backend;
+import dev.redengine.model.CausalLM;
+import dev.redengine.model.ModelConfig;
+import dev.redengine.model.ParameterSpec;
+import dev.redengine.model.Parameters;
+import dev.redengine.tensor.Tensor;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.Arrays;
+
+/**
+ * Loads an HF model folder ({@code config.json} + safetensors, one file or shards) onto a backend as float32.
+ * Every parameter the config implies must be present with exactly the implied shape; extra tensors (an old
+ * {@code rotary_emb.inv_freq}, an {@code lm_head.weight} beside tied embeddings) are ignored as HF does.
+ */
+public final class HfModelReader {
+    private HfModelReader() {
+    }
+
+    public static CausalLM load(Path dir, Backend backend) throws IOException {
+        ModelConfig config = ModelConfig.load(dir);
+        try (ShardedCheckpoint checkpoint = ShardedCheckpoint.open(dir)) {
+            return new CausalLM(config, read(checkpoint, config, backend), backend);
+        }
+    }
+
+    public static Parameters read(TensorSource source, ModelConfig config, Backend backend) throws IOException {
+        Parameters params = new Parameters();
+        for (ParameterSpec spec : ParameterSpec.of(config)) {
+            TensorInfo info = source.require(spec.name());
+            if (!Arrays.equals(info.shape(), Arrays.stream(spec.shape()).asLongStream().toArray())) {
+                throw new SafetensorsFormatException("tensor " + spec.name() + " in " + source.describe() + " has shape "
+                        + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(spec.shape()));
+            }
+            Tensor t = backend.allocate(spec.shape());
+            backend.copyFromHost(t, MemorySegment.ofArray(source.readFloat32(spec.name())));
+            params.put(spec.name(), t);
+        }
+        return params;
+    }
+}

@@ -1,0 +1,41 @@
+package dev.redengine.model;
+
+/**
+ * Bytes the CPU engine needs for a model, float32 throughout: weights, the activations one forward pass
+ * keeps for backward (see {@link Activations}), and training state (gradients plus two Adam moments).
+ */
+public record MemoryEstimate(long parameters, long weightBytes, long activationBytes, long backwardScratchBytes) {
+
+    public static MemoryEstimate of(ModelConfig c, int batch, int seqLen) {
+        long params = ParameterSpec.of(c).stream().mapToLong(ParameterSpec::numel).sum();
+        long n = (long) batch * seqLen;
+        long d = c.hiddenSize(), f = c.intermediateSize(), q = c.qDim(), kv = c.kvDim();
+        long qkPre = c.qkNorm() ? q + kv + c.numHeads() + c.numKvHeads() : 0;
+        long perLayer = n * (d + 1 + q + 2 * kv + qkPre + q + d + d + 1 + 3 * f)
+                + (long) batch * c.numHeads() * seqLen * seqLen;
+        long activations = 4 * (c.numLayers() * perLayer + n * (d * (c.numLayers() + 2) + 2 + c.vocabSize()));
+        long scratch = 4 * n * (2 * d + 3 * q + 3 * kv + 3 * f);
+        return new MemoryEstimate(params, 4 * params, activations, scratch);
+    }
+
+    /** Weights plus the activations of one forward pass. */
+    public long inferenceBytes() {
+        return weightBytes + activationBytes;
+    }
+
+    /** Weights, gradients, two Adam moments, activations and the backward scratch. */
+    public long trainingBytes() {
+        return 4 * weightBytes + activationBytes + backwardScratchBytes;
+    }
+
+    public static String human(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? bytes + " B" : String.format("%.1f %s", v, units[u]);
+    }
+}
