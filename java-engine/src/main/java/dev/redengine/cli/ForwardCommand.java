@@ -9,7 +9,9 @@ import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
 import dev.redengine.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -26,6 +28,9 @@ import java.util.concurrent.Callable;
                 "(HF output_hidden_states: hidden.0 = embeddings, last = after the final norm), loss [1] (labels =",
                 "input_ids, HF shift, mean) and with --grads grad.<parameter name> for every parameter."})
 final class ForwardCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--model", required = true, description = "HF model folder.")
     Path model;
@@ -88,7 +93,7 @@ final class ForwardCommand implements Callable<Integer> {
                 }
             }
             w.write(out);
-            System.err.printf("wrote %s: B=%d, T=%d, loss %.6f%s%n", out, batch, seqLen, loss, grads ? ", with gradients" : "");
+            spec.commandLine().getErr().printf("wrote %s: B=%d, T=%d, loss %.6f%s%n", out, batch, seqLen, loss, grads ? ", with gradients" : "");
         }
         return 0;
     }

@@ -6,7 +6,9 @@ import dev.redengine.model.MemoryEstimate;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.ParameterSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
 import java.util.Map;
@@ -17,6 +19,9 @@ import java.util.concurrent.Callable;
 @Command(name = "info", mixinStandardHelpOptions = true,
         description = "Architecture, sizes, parameter count, stored dtypes and memory needed for inference and training.")
 final class InfoCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
 
     @Option(names = "--model", required = true, description = "HF model folder (config.json + safetensors).")
     Path model;
@@ -31,7 +36,7 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         ModelConfig c = ModelConfig.load(model);
         int t = seqLen != null ? seqLen : Math.min(2048, c.maxPositions());
-        var out = System.out;
+        var out = spec.commandLine().getOut();
         out.printf("model         %s%n", model);
         out.printf("architecture  %s (model_type %s)%n", c.architecture().hfClass(), c.architecture().modelType());
         out.printf("sizes         layers %d, hidden %d, heads %d, kv heads %d, head_dim %d, ffn %d, vocab %d, max positions %d%n",
@@ -65,6 +70,7 @@ final class InfoCommand implements Callable<Integer> {
                 MemoryEstimate.human(m.weightBytes()), batch, t, MemoryEstimate.human(m.inferenceBytes()),
                 MemoryEstimate.human(m.trainingBytes()));
         out.println(RedEngineCommand.cpuPath());
+        out.flush();
         return 0;
     }
 

@@ -7,17 +7,23 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 
 /** The root command: subcommands, and one place that turns expected failures into a one-line error. */
 @Command(name = "red-engine", mixinStandardHelpOptions = true, version = "red-engine 0.1.0",
         description = "Prune and distill Llama/Qwen models without losing their reasoning.",
-        footer = "%n%s",
         subcommands = {InfoCommand.class, ForwardCommand.class, CommandLine.HelpCommand.class})
 public final class RedEngineCommand {
 
     static int execute(String[] args) {
+        return execute(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+    }
+
+    static int execute(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new RedEngineCommand());
+        cl.setOut(out);
+        cl.setErr(err);
         cl.getCommandSpec().usageMessage().footer("%n" + cpuPath());
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (System.getenv("REDENGINE_DEBUG") != null) {

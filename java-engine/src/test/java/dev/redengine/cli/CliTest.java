@@ -1,0 +1,173 @@
+package dev.redengine.cli;
+
+import dev.redengine.io.SafetensorsFile;
+import dev.redengine.io.SafetensorsWriter;
+import dev.redengine.testutil.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.FieldSource;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The CLI in-process: the forward contract against every HF fixture, info, and clear errors. */
+class CliTest {
+    static final List<String> ALL = Fixtures.ALL;
+
+    @TempDir
+    Path tmp;
+
+    record Result(int code, String out, String err) {
+    }
+
+    static Result run(String... args) {
+        StringWriter out = new StringWriter(), err = new StringWriter();
+        int code = RedEngineCommand.execute(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @FieldSource("ALL")
+    void forwardMatchesHfGolden(String name) throws IOException {
+        Path dir = Fixtures.dir(name);
+        Path golden = dir.resolve("golden.safetensors");
+        Path out = tmp.resolve("out.safetensors");
+        boolean withGrads = Fixtures.WITH_GRADIENTS.contains(name);
+        Result r = withGrads
+                ? run("forward", "--model", dir.toString(), "--input", golden.toString(), "--out", out.toString(), "--grads", "--threads", "2")
+                : run("forward", "--model", dir.toString(), "--input", golden.toString(), "--out", out.toString());
+        assertEquals(0, r.code, r.err);
+        try (SafetensorsFile ref = SafetensorsFile.open(golden); SafetensorsFile got = SafetensorsFile.open(out)) {
+            int compared = 0;
+            for (String key : ref.names()) {
+                if (key.equals("input_ids")) {
+                    continue;
+                }
+                assertTrue(java.util.Arrays.equals(ref.info(key).shape(), got.info(key).shape()), key + " shape");
+                float[] want = ref.readFloat32(key), have = got.readFloat32(key);
+                double rel = key.equals("loss") ? 1e-5 / Fixtures.maxAbs(want) : key.startsWith("grad.") ? 1e-3 : 1e-4;
+                double diff = Fixtures.maxDiff(want, have);
+                assertTrue(diff <= rel * Fixtures.maxAbs(want), name + " " + key + ": max diff " + diff);
+                compared++;
+            }
+            assertTrue(compared >= 4, "compared " + compared + " tensors");
+            long outGrads = got.names().stream().filter(k -> k.startsWith("grad.")).count();
+            long refGrads = ref.names().stream().filter(k -> k.startsWith("grad.")).count();
+            assertEquals(refGrads, outGrads, "gradient count");
+        }
+    }
+
+    @Test
+    void infoDescribesTheModel() {
+        Result r = run("info", "--model", Fixtures.dir("tiny-qwen3").toString());
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("Qwen3ForCausalLM"), r.out);
+        assertTrue(r.out.contains("q/k norm yes"), r.out);
+        assertTrue(r.out.contains("CPU path: Vector API"), r.out);
+        Result bf16 = run("info", "--model", Fixtures.dir("tiny-llama3-bf16-sharded").toString());
+        assertTrue(bf16.out.contains("BF16") && bf16.out.contains("2 file(s)") && bf16.out.contains("llama3"), bf16.out);
+    }
+
+    @Test
+    void helpNamesTheCpuPath() {
+        Result r = run("--help");
+        assertEquals(0, r.code);
+        assertTrue(r.out.contains("CPU path: Vector API"), r.out);
+    }
+
+    private Path input(int[] ids, long... shape) throws IOException {
+        Path p = tmp.resolve("in-" + System.nanoTime() + ".safetensors");
+        new SafetensorsWriter().addI32("input_ids", ids, shape).write(p);
+        return p;
+    }
+
+    private Result forward(Path model, Path in) {
+        return run("forward", "--model", model.toString(), "--input", in.toString(), "--out", tmp.resolve("o.safetensors").toString());
+    }
+
+    @Test
+    void tokenIdOutOfRange() throws IOException {
+        Result r = forward(Fixtures.dir("tiny-llama"), input(new int[]{1, 2, 320}, 1, 3));
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("token id 320") && r.err.contains("[0, 320)"), r.err);
+    }
+
+    @Test
+    void sequenceLongerThanPositions() throws IOException {
+        Result r = forward(Fixtures.dir("tiny-llama"), input(new int[129], 1, 129));
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("exceeds max_position_embeddings = 128"), r.err);
+    }
+
+    @Test
+    void emptyInput() throws IOException {
+        Result r = forward(Fixtures.dir("tiny-llama"), input(new int[0], 1, 0));
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("empty"), r.err);
+    }
+
+    @Test
+    void missingInputIds() throws IOException {
+        Path p = tmp.resolve("noids.safetensors");
+        new SafetensorsWriter().addI32("tokens", new int[]{1}, 1, 1).write(p);
+        Result r = forward(Fixtures.dir("tiny-llama"), p);
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("input_ids"), r.err);
+    }
+
+    private Path copyModel(String name) throws IOException {
+        Path dst = tmp.resolve("model-" + System.nanoTime());
+        Files.createDirectories(dst);
+        try (var files = Files.list(Fixtures.dir(name))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, dst.resolve(f.getFileName()), StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        return dst;
+    }
+
+    @Test
+    void unsupportedArchitectureNamesKeyAndValue() throws IOException {
+        Path m = copyModel("tiny-llama");
+        Files.writeString(m.resolve("config.json"), Files.readString(m.resolve("config.json")).replace("LlamaForCausalLM", "MistralForCausalLM"));
+        Result r = run("info", "--model", m.toString());
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("architectures[0] = \"MistralForCausalLM\""), r.err);
+    }
+
+    @Test
+    void unsupportedRopeTypeNamesKeyAndValue() throws IOException {
+        Path m = copyModel("tiny-llama");
+        Files.writeString(m.resolve("config.json"), Files.readString(m.resolve("config.json")).replace("\"default\"", "\"yarn\""));
+        Result r = forward(m, Fixtures.dir("tiny-llama").resolve("golden.safetensors"));
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("rope_parameters.rope_type = \"yarn\""), r.err);
+    }
+
+    @Test
+    void shapeThatDisagreesWithConfig() throws IOException {
+        Path m = copyModel("tiny-llama");
+        Files.writeString(m.resolve("config.json"), Files.readString(m.resolve("config.json")).replace("\"intermediate_size\": 176", "\"intermediate_size\": 128"));
+        Result r = forward(m, Fixtures.dir("tiny-llama").resolve("golden.safetensors"));
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("model.layers.0.mlp.gate_proj.weight") && r.err.contains("config.json implies [128, 64]"), r.err);
+    }
+
+    @Test
+    void missingTensorIsNamed() throws IOException {
+        Path m = copyModel("tiny-llama-tied");
+        Files.writeString(m.resolve("config.json"), Files.readString(m.resolve("config.json")).replace("\"tie_word_embeddings\": true", "\"tie_word_embeddings\": false"));
+        Result r = forward(m, Fixtures.dir("tiny-llama").resolve("golden.safetensors"));
+        assertEquals(2, r.code);
+        assertTrue(r.err.contains("lm_head.weight"), r.err);
+    }
+}
