@@ -1,0 +1,87 @@
+package dev.redengine.cli;
+
+import dev.redengine.io.SafetensorsFile;
+import dev.redengine.testutil.Fixtures;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The shaded jar run exactly as the README says, {@code java -jar red-engine.jar ...} with no extra JVM flags:
+ * this proves the relaunch that adds the Vector API module, and the shipped example model.
+ */
+class JarIT {
+    @TempDir
+    Path tmp;
+
+    private record Proc(int code, String out) {
+    }
+
+    private static Proc java(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-jar", System.getProperty("redengine.jar")));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "timed out");
+        return new Proc(p.exitValue(), out);
+    }
+
+    private static Path models() {
+        return Path.of(System.getProperty("redengine.models", "../models"));
+    }
+
+    @Test
+    void infoOnTheShippedModel() throws Exception {
+        Proc p = java("info", "--model", models().resolve("tiny-llama").toString());
+        assertEquals(0, p.code, p.out);
+        assertTrue(p.out.contains("LlamaForCausalLM") && p.out.contains("CPU path: Vector API"), p.out);
+    }
+
+    @Test
+    void forwardOnTheShippedModel() throws Exception {
+        Path out = tmp.resolve("out.safetensors");
+        Path model = models().resolve("tiny-llama");
+        Proc p = java("forward", "--model", model.toString(), "--input", model.resolve("example-input.safetensors").toString(),
+                "--out", out.toString(), "--grads");
+        assertEquals(0, p.code, p.out);
+        try (SafetensorsFile f = SafetensorsFile.open(out)) {
+            assertEquals(List.of(2L, 16L, 320L), java.util.Arrays.stream(f.info("logits").shape()).boxed().toList());
+            float loss = f.readFloat32("loss")[0];
+            assertTrue(loss > 4 && loss < 8, "loss " + loss);
+            assertTrue(f.names().contains("grad.lm_head.weight"));
+        }
+    }
+
+    @Test
+    void forwardThroughTheJarMatchesHf() throws Exception {
+        Path dir = Fixtures.dir("tiny-qwen3");
+        Path golden = dir.resolve("golden.safetensors");
+        Path out = tmp.resolve("q3.safetensors");
+        Proc p = java("forward", "--model", dir.toString(), "--input", golden.toString(), "--out", out.toString(), "--grads");
+        assertEquals(0, p.code, p.out);
+        try (SafetensorsFile ref = SafetensorsFile.open(golden); SafetensorsFile got = SafetensorsFile.open(out)) {
+            float[] want = ref.readFloat32("logits");
+            assertTrue(Fixtures.maxDiff(want, got.readFloat32("logits")) <= 1e-4 * Fixtures.maxAbs(want));
+            float[] g = ref.readFloat32("grad.model.layers.1.self_attn.q_norm.weight");
+            assertTrue(Fixtures.maxDiff(g, got.readFloat32("grad.model.layers.1.self_attn.q_norm.weight")) <= 1e-3 * Fixtures.maxAbs(g));
+        }
+    }
+
+    @Test
+    void badInputExitsWithAMessage() throws Exception {
+        Proc p = java("forward", "--model", models().resolve("tiny-llama").toString(), "--input", tmp.resolve("nope.safetensors").toString(),
+                "--out", tmp.resolve("x").toString());
+        assertEquals(2, p.code, p.out);
+        assertTrue(p.out.contains("error: no such file"), p.out);
+    }
+}
