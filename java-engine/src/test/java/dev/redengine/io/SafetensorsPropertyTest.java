@@ -146,4 +146,48 @@ class SafetensorsPropertyTest {
         }
         assertEquals(allowed.getFirst(), got, "rounding " + f);
     }
+    /** Corrupting any bytes of a valid file gives a readable file or a format error, never anything else. */
+    @Property(tries = 200)
+    void corruptedFilesFailCleanly(@ForAll("corruptions") List<int[]> edits) throws IOException {
+        Path f = dir.resolve("c.safetensors");
+        new SafetensorsWriter().metadata("format", "pt")
+                .addBF16("a.weight", new float[]{1f, 2f, 3f, 4f, 5f, 6f}, 2, 3)
+                .addF32("b.bias", new float[]{7f, 8f}, 2)
+                .addI32("c.ids", new int[]{1, 2, 3}, 3)
+                .write(f);
+        byte[] bytes = Files.readAllBytes(f);
+        for (int[] e : edits) {
+            bytes[Math.floorMod(e[0], bytes.length)] = (byte) e[1];
+        }
+        Files.write(f, bytes);
+        try (SafetensorsFile st = SafetensorsFile.open(f)) {
+            for (String name : st.names()) {
+                try {
+                    if (st.info(name).dtype().convertsToFloat32()) {
+                        st.readFloat32(name);
+                    } else {
+                        st.readInt32(name);
+                    }
+                } catch (SafetensorsFormatException expected) {
+                    assertTrue(expected.getMessage().contains("c.safetensors"), expected.getMessage());
+                }
+            }
+        } catch (SafetensorsFormatException expected) {
+            assertTrue(expected.getMessage().contains("c.safetensors"), expected.getMessage());
+        }
+    }
+
+    @Provide
+    Arbitrary<List<int[]>> corruptions() {
+        // Mostly inside the length prefix and header, where structure lives; bytes biased to JSON punctuation.
+        Arbitrary<Integer> pos = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(3, Arbitraries.integers().between(0, 7)),
+                net.jqwik.api.Tuple.of(6, Arbitraries.integers().between(8, 220)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, 10_000)));
+        Arbitrary<Integer> val = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(1, Arbitraries.integers().between(0, 255)),
+                net.jqwik.api.Tuple.of(1, Arbitraries.of((int) '{', (int) '}', (int) '[', (int) ']', (int) '"',
+                        (int) ',', (int) ':', (int) '-', (int) '9', (int) '0', 0, 0xFF)));
+        return Combinators.combine(pos, val).as((p, v) -> new int[]{p, v}).list().ofMinSize(1).ofMaxSize(3);
+    }
 }
