@@ -109,6 +109,14 @@ public interface Backend extends AutoCloseable {
      */
     void crossEntropy(Tensor losses, Tensor dlogits, Tensor logits, Tensor targets, float gradScale);
 
+    // Calibration statistics: per-sequence reductions over tokens, so that only [B, C] comes back to the host.
+
+    /** out[b, c] = mean over t of |x[b*T + t, c]|. x [B*T, C], out [B, C]. */
+    void absMeanOverTokens(Tensor out, Tensor x, int seqLen);
+
+    /** out[b, h] = mean over t of ||x[b*T + t, h, :]||_2. x [B*T, H, D], out [B, H]. */
+    void headNormMeanOverTokens(Tensor out, Tensor x, int seqLen);
+
     /** Blocks until all queued work is done (a no-op on the CPU). */
     default void synchronize() {
     }

@@ -144,6 +144,24 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int numLaye
         return v == null || v.isNull() ? fallback : v.asText();
     }
 
+    /**
+     * The same model with another residual width, FFN width and query-head count (KV heads, head_dim and
+     * everything else kept); head_dim is written explicitly since hidden / heads no longer gives it.
+     */
+    public ModelConfig resized(int hidden, int ffn, int heads) {
+        ObjectNode r = raw.deepCopy();
+        r.put("hidden_size", hidden);
+        r.put("intermediate_size", ffn);
+        r.put("num_attention_heads", heads);
+        r.put("head_dim", headDim);
+        r.put("num_key_value_heads", numKvHeads);
+        if (r.has("torch_dtype")) {
+            r.put("torch_dtype", "float32");
+        }
+        r.put("dtype", "float32");
+        return parse(r);
+    }
+
     public int qDim() {
         return numHeads * headDim;
     }

@@ -359,6 +359,42 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    @Override
+    public void absMeanOverTokens(Tensor out, Tensor x, int seqLen) {
+        int c = x.dim(-1), batch = x.rows() / seqLen;
+        requireCount(out, (long) batch * c, "absMeanOverTokens output");
+        parallel.forRange(batch, 1, (from, to) -> {
+            float[] acc = new float[c];
+            for (int b = from; b < to; b++) {
+                java.util.Arrays.fill(acc, 0f);
+                for (int t = 0; t < seqLen; t++) {
+                    Simd.accumulateAbs(acc, x.data(), ((long) b * seqLen + t) * c, c);
+                }
+                for (int j = 0; j < c; j++) {
+                    out.setFloat((long) b * c + j, acc[j] / seqLen);
+                }
+            }
+        });
+    }
+
+    @Override
+    public void headNormMeanOverTokens(Tensor out, Tensor x, int seqLen) {
+        int heads = x.dim(-2), d = x.dim(-1), batch = x.rows() / heads / seqLen;
+        requireCount(out, (long) batch * heads, "headNormMeanOverTokens output");
+        parallel.forRange(batch, 1, (from, to) -> {
+            for (int b = from; b < to; b++) {
+                for (int h = 0; h < heads; h++) {
+                    double sum = 0;
+                    for (int t = 0; t < seqLen; t++) {
+                        long o = (((long) b * seqLen + t) * heads + h) * d;
+                        sum += Math.sqrt(Simd.sumSquares(x.data(), o, d));
+                    }
+                    out.setFloat((long) b * heads + h, (float) (sum / seqLen));
+                }
+            }
+        });
+    }
+
     private static void sameCount(Tensor a, Tensor b) {
         if (a.numel() != b.numel()) {
             throw new IllegalArgumentException("element counts differ: " + a + " vs " + b);

@@ -123,6 +123,17 @@ public final class Simd {
         }
     }
 
+    /** y[i] += |x[i]|; y on the heap. */
+    public static void accumulateAbs(float[] y, MemorySegment x, long xo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, y, i).add(load(x, xo + i).abs()).intoArray(y, i);
+        }
+        for (; i < n; i++) {
+            y[i] += Math.abs(x.getAtIndex(F, xo + i));
+        }
+    }
+
     /** sum_i x[i]^2. */
     public static float sumSquares(MemorySegment x, long xo, int n) {
         return dot(x, xo, x, xo, n);

@@ -1,0 +1,57 @@
+package dev.redengine.io;
+
+import dev.redengine.model.ModelConfig;
+import dev.redengine.model.ParameterSpec;
+import dev.redengine.model.Parameters;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+
+/**
+ * Writes a model as an HF folder any loader reads: {@code config.json}, float32 {@code model.safetensors}
+ * (HF names, HF order) and the tokenizer files of a source folder when present. Each file is written
+ * atomically (temp file in the same folder, then rename), the weights first and config.json last, so a folder
+ * with a config.json never holds half-written weights.
+ */
+public final class HfModelWriter {
+    /** Files copied unchanged from the teacher's folder when they exist. */
+    public static final List<String> TOKENIZER_FILES = List.of("tokenizer.json", "tokenizer_config.json",
+            "special_tokens_map.json", "vocab.json", "merges.txt", "tokenizer.model", "generation_config.json");
+
+    private HfModelWriter() {
+    }
+
+    public static void write(Path dir, ModelConfig config, Parameters params, Path copyTokenizerFrom) throws IOException {
+        Files.createDirectories(dir);
+        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
+        for (ParameterSpec s : ParameterSpec.of(config)) {
+            w.add(s.name(), params.get(s.name()));
+        }
+        w.write(dir.resolve("model.safetensors"));
+        if (copyTokenizerFrom != null) {
+            for (String f : TOKENIZER_FILES) {
+                Path src = copyTokenizerFrom.resolve(f);
+                if (Files.isRegularFile(src)) {
+                    Path tmp = Files.createTempFile(dir, "." + f, ".tmp");
+                    Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
+                    Files.move(tmp, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                }
+            }
+        }
+        writeAtomically(dir.resolve("config.json"), config.toJson() + "\n");
+    }
+
+    public static void writeAtomically(Path target, String text) throws IOException {
+        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            Files.writeString(tmp, text, StandardCharsets.UTF_8);
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
