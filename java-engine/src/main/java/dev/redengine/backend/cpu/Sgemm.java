@@ -197,15 +197,17 @@ public final class Sgemm {
 
         void run(int i0, int i1, int j0, int j1) {
             Buffers buf = BUFFERS.get();
-            int kcMax = Math.min(KC, k);
+            // Balanced K blocks: k = 1024 with KC = 768 runs as 2 x 512 rather than 768 + 256.
+            int kBlocks = (k + KC - 1) / KC;
+            int kcMax = Math.min(k, roundUp((k + kBlocks - 1) / kBlocks, 8));
             int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
             int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
             float[] bp = buf.b(kcMax * ncMax);
             float[] ap = buf.a(kcMax * mcMax);
             for (int jc = j0; jc < j1; jc += NC) {
                 int nc = Math.min(NC, j1 - jc);
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc);
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
                     int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
                     packB(buf, bp, pc, kc, jc, nc);
                     for (int ic = i0; ic < i1; ic += MC) {
@@ -321,8 +323,15 @@ public final class Sgemm {
                 for (int ir = 0; ir < mc; ir += MR) {
                     int h = Math.min(MR, mc - ir);
                     int aBase = (ir / MR) * kc * MR;
-                    kernel(kc, ap, aBase, bp, bBase, tile);
-                    flush(tile, h, w, c, cOff + (long) (ic + ir) * ldc + jc + jr, ldc, mode, beta);
+                    long cIdx = cOff + (long) (ic + ir) * ldc + jc + jr;
+                    if (h == MR && w == NR && mode == OVERWRITE) {
+                        kernelSet(kc, ap, aBase, bp, bBase, c, cIdx * Float.BYTES, (long) ldc * Float.BYTES);
+                    } else if (h == MR && w == NR && mode == ACCUMULATE) {
+                        kernelAdd(kc, ap, aBase, bp, bBase, c, cIdx * Float.BYTES, (long) ldc * Float.BYTES);
+                    } else {
+                        kernel(kc, ap, aBase, bp, bBase, tile);
+                        flush(tile, h, w, c, cIdx, ldc, mode, beta);
+                    }
                 }
             }
         }
@@ -330,8 +339,8 @@ public final class Sgemm {
 
     private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
         switch (KERNEL) {
-            case 24 -> kernel2x4(kc, ap, aBase, bp, bBase, tile);
             case 33 -> kernel3x3(kc, ap, aBase, bp, bBase, tile);
+            case 24 -> kernel2x4(kc, ap, aBase, bp, bBase, tile);
             case 44 -> kernel4x4(kc, ap, aBase, bp, bBase, tile);
             case 43 -> kernel4x3(kc, ap, aBase, bp, bBase, tile);
             case 62 -> kernel6x2(kc, ap, aBase, bp, bBase, tile);
@@ -340,37 +349,30 @@ public final class Sgemm {
         }
     }
 
-    /** 2 rows x 4 vectors over one K block; writes the raw sums to tile (row stride NR). */
-    private static void kernel2x4(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
-        FloatVector z = FloatVector.zero(S);
-        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
-        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
-        for (int p = 0; p < kc; p++) {
-            int bi = bBase + p * NR;
-            int ai = aBase + p * 2;
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
-            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
-            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
-            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
-            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
-            c00 = b0.fma(a0, c00);
-            c01 = b1.fma(a0, c01);
-            c02 = b2.fma(a0, c02);
-            c03 = b3.fma(a0, c03);
-            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
-            c10 = b0.fma(a1, c10);
-            c11 = b1.fma(a1, c11);
-            c12 = b2.fma(a1, c12);
-            c13 = b3.fma(a1, c13);
+    private static void kernelSet(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                                  MemorySegment c, long cByte, long ldcByte) {
+        switch (KERNEL) {
+            case 33 -> kernel3x3Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 24 -> kernel2x4Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 44 -> kernel4x4Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 43 -> kernel4x3Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 62 -> kernel6x2Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 25 -> kernel2x5Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            default -> throw new IllegalStateException("no kernel " + KERNEL);
         }
-        c00.intoArray(tile, 0 * NR + 0 * VL);
-        c01.intoArray(tile, 0 * NR + 1 * VL);
-        c02.intoArray(tile, 0 * NR + 2 * VL);
-        c03.intoArray(tile, 0 * NR + 3 * VL);
-        c10.intoArray(tile, 1 * NR + 0 * VL);
-        c11.intoArray(tile, 1 * NR + 1 * VL);
-        c12.intoArray(tile, 1 * NR + 2 * VL);
-        c13.intoArray(tile, 1 * NR + 3 * VL);
+    }
+
+    private static void kernelAdd(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                                  MemorySegment c, long cByte, long ldcByte) {
+        switch (KERNEL) {
+            case 33 -> kernel3x3Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 24 -> kernel2x4Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 44 -> kernel4x4Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 43 -> kernel4x3Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 62 -> kernel6x2Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 25 -> kernel2x5Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            default -> throw new IllegalStateException("no kernel " + KERNEL);
+        }
     }
 
     /** 3 rows x 3 vectors over one K block; writes the raw sums to tile (row stride NR). */
@@ -407,6 +409,195 @@ public final class Sgemm {
         c20.intoArray(tile, 2 * NR + 0 * VL);
         c21.intoArray(tile, 2 * NR + 1 * VL);
         c22.intoArray(tile, 2 * NR + 2 * VL);
+    }
+
+    /** 3 rows x 3 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel3x3Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 3;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.intoMemorySegment(c, row0 + 2 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.intoMemorySegment(c, row1 + 2 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.intoMemorySegment(c, row2 + 2 * vb, NO);
+    }
+
+    /** 3 rows x 3 vectors over one K block; adds the sums to C. */
+    private static void kernel3x3Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 3;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.add(FloatVector.fromMemorySegment(S, c, row0 + 2 * vb, NO)).intoMemorySegment(c, row0 + 2 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.add(FloatVector.fromMemorySegment(S, c, row1 + 2 * vb, NO)).intoMemorySegment(c, row1 + 2 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.add(FloatVector.fromMemorySegment(S, c, row2 + 0 * vb, NO)).intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.add(FloatVector.fromMemorySegment(S, c, row2 + 1 * vb, NO)).intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.add(FloatVector.fromMemorySegment(S, c, row2 + 2 * vb, NO)).intoMemorySegment(c, row2 + 2 * vb, NO);
+    }
+
+    /** 2 rows x 4 vectors over one K block; writes the raw sums to tile (row stride NR). */
+    private static void kernel2x4(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+        }
+        c00.intoArray(tile, 0 * NR + 0 * VL);
+        c01.intoArray(tile, 0 * NR + 1 * VL);
+        c02.intoArray(tile, 0 * NR + 2 * VL);
+        c03.intoArray(tile, 0 * NR + 3 * VL);
+        c10.intoArray(tile, 1 * NR + 0 * VL);
+        c11.intoArray(tile, 1 * NR + 1 * VL);
+        c12.intoArray(tile, 1 * NR + 2 * VL);
+        c13.intoArray(tile, 1 * NR + 3 * VL);
+    }
+
+    /** 2 rows x 4 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel2x4Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.intoMemorySegment(c, row0 + 3 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.intoMemorySegment(c, row1 + 3 * vb, NO);
+    }
+
+    /** 2 rows x 4 vectors over one K block; adds the sums to C. */
+    private static void kernel2x4Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.add(FloatVector.fromMemorySegment(S, c, row0 + 2 * vb, NO)).intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.add(FloatVector.fromMemorySegment(S, c, row0 + 3 * vb, NO)).intoMemorySegment(c, row0 + 3 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.add(FloatVector.fromMemorySegment(S, c, row1 + 2 * vb, NO)).intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.add(FloatVector.fromMemorySegment(S, c, row1 + 3 * vb, NO)).intoMemorySegment(c, row1 + 3 * vb, NO);
     }
 
     /** 4 rows x 4 vectors over one K block; writes the raw sums to tile (row stride NR). */
@@ -462,6 +653,124 @@ public final class Sgemm {
         c33.intoArray(tile, 3 * NR + 3 * VL);
     }
 
+    /** 4 rows x 4 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel4x4Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            c23 = b3.fma(a2, c23);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+            c33 = b3.fma(a3, c33);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.intoMemorySegment(c, row0 + 3 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.intoMemorySegment(c, row1 + 3 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.intoMemorySegment(c, row2 + 2 * vb, NO);
+        c23.intoMemorySegment(c, row2 + 3 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.intoMemorySegment(c, row3 + 1 * vb, NO);
+        c32.intoMemorySegment(c, row3 + 2 * vb, NO);
+        c33.intoMemorySegment(c, row3 + 3 * vb, NO);
+    }
+
+    /** 4 rows x 4 vectors over one K block; adds the sums to C. */
+    private static void kernel4x4Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            c23 = b3.fma(a2, c23);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+            c33 = b3.fma(a3, c33);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.add(FloatVector.fromMemorySegment(S, c, row0 + 2 * vb, NO)).intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.add(FloatVector.fromMemorySegment(S, c, row0 + 3 * vb, NO)).intoMemorySegment(c, row0 + 3 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.add(FloatVector.fromMemorySegment(S, c, row1 + 2 * vb, NO)).intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.add(FloatVector.fromMemorySegment(S, c, row1 + 3 * vb, NO)).intoMemorySegment(c, row1 + 3 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.add(FloatVector.fromMemorySegment(S, c, row2 + 0 * vb, NO)).intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.add(FloatVector.fromMemorySegment(S, c, row2 + 1 * vb, NO)).intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.add(FloatVector.fromMemorySegment(S, c, row2 + 2 * vb, NO)).intoMemorySegment(c, row2 + 2 * vb, NO);
+        c23.add(FloatVector.fromMemorySegment(S, c, row2 + 3 * vb, NO)).intoMemorySegment(c, row2 + 3 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.add(FloatVector.fromMemorySegment(S, c, row3 + 0 * vb, NO)).intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.add(FloatVector.fromMemorySegment(S, c, row3 + 1 * vb, NO)).intoMemorySegment(c, row3 + 1 * vb, NO);
+        c32.add(FloatVector.fromMemorySegment(S, c, row3 + 2 * vb, NO)).intoMemorySegment(c, row3 + 2 * vb, NO);
+        c33.add(FloatVector.fromMemorySegment(S, c, row3 + 3 * vb, NO)).intoMemorySegment(c, row3 + 3 * vb, NO);
+    }
+
     /** 4 rows x 3 vectors over one K block; writes the raw sums to tile (row stride NR). */
     private static void kernel4x3(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
         FloatVector z = FloatVector.zero(S);
@@ -504,6 +813,106 @@ public final class Sgemm {
         c30.intoArray(tile, 3 * NR + 0 * VL);
         c31.intoArray(tile, 3 * NR + 1 * VL);
         c32.intoArray(tile, 3 * NR + 2 * VL);
+    }
+
+    /** 4 rows x 3 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel4x3Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.intoMemorySegment(c, row0 + 2 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.intoMemorySegment(c, row1 + 2 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.intoMemorySegment(c, row2 + 2 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.intoMemorySegment(c, row3 + 1 * vb, NO);
+        c32.intoMemorySegment(c, row3 + 2 * vb, NO);
+    }
+
+    /** 4 rows x 3 vectors over one K block; adds the sums to C. */
+    private static void kernel4x3Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.add(FloatVector.fromMemorySegment(S, c, row0 + 2 * vb, NO)).intoMemorySegment(c, row0 + 2 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.add(FloatVector.fromMemorySegment(S, c, row1 + 2 * vb, NO)).intoMemorySegment(c, row1 + 2 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.add(FloatVector.fromMemorySegment(S, c, row2 + 0 * vb, NO)).intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.add(FloatVector.fromMemorySegment(S, c, row2 + 1 * vb, NO)).intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.add(FloatVector.fromMemorySegment(S, c, row2 + 2 * vb, NO)).intoMemorySegment(c, row2 + 2 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.add(FloatVector.fromMemorySegment(S, c, row3 + 0 * vb, NO)).intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.add(FloatVector.fromMemorySegment(S, c, row3 + 1 * vb, NO)).intoMemorySegment(c, row3 + 1 * vb, NO);
+        c32.add(FloatVector.fromMemorySegment(S, c, row3 + 2 * vb, NO)).intoMemorySegment(c, row3 + 2 * vb, NO);
     }
 
     /** 6 rows x 2 vectors over one K block; writes the raw sums to tile (row stride NR). */
@@ -553,6 +962,116 @@ public final class Sgemm {
         c51.intoArray(tile, 5 * NR + 1 * VL);
     }
 
+    /** 6 rows x 2 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel6x2Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = b0.fma(a4, c40);
+            c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = b0.fma(a5, c50);
+            c51 = b1.fma(a5, c51);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.intoMemorySegment(c, row2 + 1 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.intoMemorySegment(c, row3 + 1 * vb, NO);
+        long row4 = cByte + 4 * ldcByte;
+        c40.intoMemorySegment(c, row4 + 0 * vb, NO);
+        c41.intoMemorySegment(c, row4 + 1 * vb, NO);
+        long row5 = cByte + 5 * ldcByte;
+        c50.intoMemorySegment(c, row5 + 0 * vb, NO);
+        c51.intoMemorySegment(c, row5 + 1 * vb, NO);
+    }
+
+    /** 6 rows x 2 vectors over one K block; adds the sums to C. */
+    private static void kernel6x2Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = b0.fma(a4, c40);
+            c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = b0.fma(a5, c50);
+            c51 = b1.fma(a5, c51);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.add(FloatVector.fromMemorySegment(S, c, row2 + 0 * vb, NO)).intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.add(FloatVector.fromMemorySegment(S, c, row2 + 1 * vb, NO)).intoMemorySegment(c, row2 + 1 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.add(FloatVector.fromMemorySegment(S, c, row3 + 0 * vb, NO)).intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.add(FloatVector.fromMemorySegment(S, c, row3 + 1 * vb, NO)).intoMemorySegment(c, row3 + 1 * vb, NO);
+        long row4 = cByte + 4 * ldcByte;
+        c40.add(FloatVector.fromMemorySegment(S, c, row4 + 0 * vb, NO)).intoMemorySegment(c, row4 + 0 * vb, NO);
+        c41.add(FloatVector.fromMemorySegment(S, c, row4 + 1 * vb, NO)).intoMemorySegment(c, row4 + 1 * vb, NO);
+        long row5 = cByte + 5 * ldcByte;
+        c50.add(FloatVector.fromMemorySegment(S, c, row5 + 0 * vb, NO)).intoMemorySegment(c, row5 + 0 * vb, NO);
+        c51.add(FloatVector.fromMemorySegment(S, c, row5 + 1 * vb, NO)).intoMemorySegment(c, row5 + 1 * vb, NO);
+    }
+
     /** 2 rows x 5 vectors over one K block; writes the raw sums to tile (row stride NR). */
     private static void kernel2x5(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
         FloatVector z = FloatVector.zero(S);
@@ -589,6 +1108,90 @@ public final class Sgemm {
         c12.intoArray(tile, 1 * NR + 2 * VL);
         c13.intoArray(tile, 1 * NR + 3 * VL);
         c14.intoArray(tile, 1 * NR + 4 * VL);
+    }
+
+    /** 2 rows x 5 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel2x5Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector b4 = FloatVector.fromArray(S, bp, bi + 4 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            c04 = b4.fma(a0, c04);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+            c14 = b4.fma(a1, c14);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.intoMemorySegment(c, row0 + 3 * vb, NO);
+        c04.intoMemorySegment(c, row0 + 4 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.intoMemorySegment(c, row1 + 3 * vb, NO);
+        c14.intoMemorySegment(c, row1 + 4 * vb, NO);
+    }
+
+    /** 2 rows x 5 vectors over one K block; adds the sums to C. */
+    private static void kernel2x5Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector b4 = FloatVector.fromArray(S, bp, bi + 4 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            c04 = b4.fma(a0, c04);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+            c14 = b4.fma(a1, c14);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.add(FloatVector.fromMemorySegment(S, c, row0 + 2 * vb, NO)).intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.add(FloatVector.fromMemorySegment(S, c, row0 + 3 * vb, NO)).intoMemorySegment(c, row0 + 3 * vb, NO);
+        c04.add(FloatVector.fromMemorySegment(S, c, row0 + 4 * vb, NO)).intoMemorySegment(c, row0 + 4 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.add(FloatVector.fromMemorySegment(S, c, row1 + 2 * vb, NO)).intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.add(FloatVector.fromMemorySegment(S, c, row1 + 3 * vb, NO)).intoMemorySegment(c, row1 + 3 * vb, NO);
+        c14.add(FloatVector.fromMemorySegment(S, c, row1 + 4 * vb, NO)).intoMemorySegment(c, row1 + 4 * vb, NO);
     }
 
     /** Writes tile rows [0, h) x columns [0, w) into C (element index cIdx, row stride ldc) in mode. */
