@@ -1,16 +1,73 @@
 package dev.redengine.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * Single-precision GEMM for the CPU backend. Row-major, offsets and leading dimensions in elements:
  * op(A) [m, k], op(B) [k, n], C [m, n]; C = alpha * op(A) op(B) + beta * C. beta == 0 means C is not read.
+ *
+ * <p>Design (GotoBLAS style, Vector API):
+ * <ul>
+ *   <li>a register tile of {@link #MR} rows x {@link #NV} vectors ({@code MR * NV} FMA accumulators);</li>
+ *   <li>op(B) is packed per (K block, N block) into a heap {@code float[]} of {@link #NR}-wide column panels,
+ *       op(A) per (M block, K block) into {@link #MR}-tall row panels, alpha folded into A; all four transpose
+ *       combinations are resolved while packing, edges are zero-padded;</li>
+ *   <li>the first K block stores C without reading it when beta == 0, later K blocks accumulate;</li>
+ *   <li>work is split over M (or N) ranges across a fixed pool of daemon threads owned by this instance
+ *       (blocking hand-off, no spinning); the caller thread computes one share itself;</li>
+ *   <li>small problems run on the caller thread with no hand-off.</li>
+ * </ul>
+ * Packing buffers are per thread ({@link ThreadLocal}), so concurrent calls from several threads are safe.
  */
 public final class Sgemm {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int VL = S.length();
+    /** Register tile shape as rows * 10 + vectors, e.g. 44 = 4 rows x 4 vectors. */
+    static final int KERNEL = Integer.getInteger("redengine.sgemm.kernel", 33);
+    /** Rows of the register tile. */
+    static final int MR = KERNEL / 10;
+    /** Vectors (of {@link #VL} floats) across the register tile. */
+    static final int NV = KERNEL % 10;
+    /** Columns of the register tile. */
+    static final int NR = NV * VL;
+
+    static final int KC = Integer.getInteger("redengine.sgemm.kc", 256);
+    static final int MC = roundUp(Integer.getInteger("redengine.sgemm.mc", 192), MR);
+    static final int NC = roundUp(Integer.getInteger("redengine.sgemm.nc", 2048), NR);
+    /** Below this many multiply-adds (m * n * k) the caller thread does everything. */
+    static final long SMALL = Long.getLong("redengine.sgemm.small", 1L << 18);
+
+    private static final ByteOrder NO = ByteOrder.nativeOrder();
+    private static final int OVERWRITE = 0;
+    private static final int SCALE = 1;
+    private static final int ACCUMULATE = 2;
+
+    private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
     private final int threads;
+    private final ExecutorService pool;
 
     public Sgemm(int threads) {
+        if (threads < 1) {
+            throw new IllegalArgumentException("threads must be >= 1: " + threads);
+        }
         this.threads = threads;
+        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
+            Thread t = new Thread(r, "sgemm-worker");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public int threads() {
@@ -20,7 +77,1149 @@ public final class Sgemm {
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
                       MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                       float beta, MemorySegment c, long cOff, int ldc) {
-        // Placeholder until the packed Vector API kernel lands: correct, slow.
-        SgemmReference.sgemm(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        if (m <= 0 || n <= 0) {
+            return;
+        }
+        if (k <= 0 || alpha == 0f) {
+            scaleC(m, n, beta, c, cOff, ldc);
+            return;
+        }
+        Problem pr = new Problem(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        long work = (long) m * n * k;
+        int parts = threads;
+        if (work < SMALL || parts == 1) {
+            pr.run(0, m, 0, n);
+            return;
+        }
+        // Split the larger of M and N into `parts` ranges aligned to the register tile.
+        boolean splitM = m >= n || n < parts * NR;
+        int dim = splitM ? m : n;
+        int align = splitM ? MR : NR;
+        int units = (dim + align - 1) / align;
+        parts = Math.min(parts, units);
+        if (parts == 1) {
+            pr.run(0, m, 0, n);
+            return;
+        }
+        List<Future<?>> futures = new ArrayList<>(parts - 1);
+        int[] bounds = new int[parts + 1];
+        for (int t = 0; t <= parts; t++) {
+            bounds[t] = Math.min(dim, (int) ((long) units * t / parts) * align);
+        }
+        for (int t = 1; t < parts; t++) {
+            int lo = bounds[t], hi = bounds[t + 1];
+            futures.add(pool.submit(splitM ? () -> pr.run(lo, hi, 0, n) : () -> pr.run(0, m, lo, hi)));
+        }
+        Throwable failure = null;
+        try {
+            if (splitM) {
+                pr.run(0, bounds[1], 0, n);
+            } else {
+                pr.run(0, m, 0, bounds[1]);
+            }
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+        boolean interrupted = false;
+        for (Future<?> f : futures) {
+            while (true) {
+                try {
+                    f.get();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    if (failure == null) {
+                        failure = e.getCause();
+                    }
+                    break;
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        }
+        if (failure instanceof Error er) {
+            throw er;
+        }
+    }
+
+    private static void scaleC(int m, int n, float beta, MemorySegment c, long cOff, int ldc) {
+        for (int i = 0; i < m; i++) {
+            long row = cOff + (long) i * ldc;
+            for (int j = 0; j < n; j++) {
+                float v = beta == 0f ? 0f : beta * c.getAtIndex(ValueLayout.JAVA_FLOAT, row + j);
+                c.setAtIndex(ValueLayout.JAVA_FLOAT, row + j, v);
+            }
+        }
+    }
+
+    private static int roundUp(int x, int to) {
+        return Math.max(to, (x + to - 1) / to * to);
+    }
+
+    /** Per-thread packing buffers, grown on demand. */
+    private static final class Buffers {
+        float[] a = new float[0];
+        float[] b = new float[0];
+        float[] row = new float[0];
+        final float[] tile = new float[MR * NR];
+
+        float[] a(int size) {
+            if (a.length < size) {
+                a = new float[size];
+            }
+            return a;
+        }
+
+        float[] b(int size) {
+            if (b.length < size) {
+                b = new float[size];
+            }
+            return b;
+        }
+
+        float[] row(int size) {
+            if (row.length < size) {
+                row = new float[size];
+            }
+            return row;
+        }
+    }
+
+    /** One call's arguments; {@link #run} computes the C block [i0, i1) x [j0, j1). */
+    private record Problem(boolean transA, boolean transB, int k, float alpha,
+                           MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                           float beta, MemorySegment c, long cOff, int ldc) {
+
+        void run(int i0, int i1, int j0, int j1) {
+            Buffers buf = BUFFERS.get();
+            // Balanced K blocks: k = 1024 with KC = 768 runs as 2 x 512 rather than 768 + 256.
+            int kBlocks = (k + KC - 1) / KC;
+            int kcMax = Math.min(k, roundUp((k + kBlocks - 1) / kBlocks, 8));
+            int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
+            int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
+            float[] bp = buf.b(kcMax * ncMax);
+            float[] ap = buf.a(kcMax * mcMax);
+            for (int jc = j0; jc < j1; jc += NC) {
+                int nc = Math.min(NC, j1 - jc);
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
+                    int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
+                    packB(buf, bp, pc, kc, jc, nc);
+                    for (int ic = i0; ic < i1; ic += MC) {
+                        int mc = Math.min(MC, i1 - ic);
+                        packA(buf, ap, ic, mc, pc, kc);
+                        macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
+                    }
+                }
+            }
+        }
+
+        /** Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels: bp[panel][p][NR]. */
+        private void packB(Buffers buf, float[] bp, int pc, int kc, int jc, int nc) {
+            int panels = (nc + NR - 1) / NR;
+            if (!transB) {
+                // op(B)[p][j] = b[p*ldb + j]: each panel row is NR contiguous floats.
+                for (int jp = 0; jp < panels; jp++) {
+                    int j = jc + jp * NR;
+                    int w = Math.min(NR, jc + nc - j);
+                    int base = jp * kc * NR;
+                    if (w == NR) {
+                        for (int p = 0; p < kc; p++) {
+                            long src = (bOff + (long) (pc + p) * ldb + j) * Float.BYTES;
+                            int dst = base + p * NR;
+                            for (int v = 0; v < NR; v += VL) {
+                                FloatVector.fromMemorySegment(S, b, src + (long) v * Float.BYTES, NO).intoArray(bp, dst + v);
+                            }
+                        }
+                    } else {
+                        for (int p = 0; p < kc; p++) {
+                            long src = bOff + (long) (pc + p) * ldb + j;
+                            int dst = base + p * NR;
+                            MemorySegment.copy(b, ValueLayout.JAVA_FLOAT, src * Float.BYTES, bp, dst, w);
+                            for (int jj = w; jj < NR; jj++) {
+                                bp[dst + jj] = 0f;
+                            }
+                        }
+                    }
+                }
+            } else {
+                // op(B)[p][j] = b[j*ldb + p]: copy a stored row (fixed j, kc contiguous p) and scatter it.
+                float[] row = buf.row(kc);
+                for (int jp = 0; jp < panels; jp++) {
+                    int j = jc + jp * NR;
+                    int w = Math.min(NR, jc + nc - j);
+                    int base = jp * kc * NR;
+                    for (int jj = 0; jj < w; jj++) {
+                        long src = bOff + (long) (j + jj) * ldb + pc;
+                        MemorySegment.copy(b, ValueLayout.JAVA_FLOAT, src * Float.BYTES, row, 0, kc);
+                        for (int p = 0, d = base + jj; p < kc; p++, d += NR) {
+                            bp[d] = row[p];
+                        }
+                    }
+                    for (int jj = w; jj < NR; jj++) {
+                        for (int p = 0, d = base + jj; p < kc; p++, d += NR) {
+                            bp[d] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+
+        /** Packs alpha * op(A)[ic:ic+mc, pc:pc+kc] into MR-tall panels: ap[panel][p][MR]. */
+        private void packA(Buffers buf, float[] ap, int ic, int mc, int pc, int kc) {
+            int panels = (mc + MR - 1) / MR;
+            float alpha = this.alpha;
+            if (!transA) {
+                // op(A)[i][p] = a[i*lda + p]: copy a stored row (fixed i) and scatter with stride MR.
+                float[] row = buf.row(kc);
+                for (int ip = 0; ip < panels; ip++) {
+                    int i = ic + ip * MR;
+                    int h = Math.min(MR, ic + mc - i);
+                    int base = ip * kc * MR;
+                    for (int ii = 0; ii < h; ii++) {
+                        long src = aOff + (long) (i + ii) * lda + pc;
+                        MemorySegment.copy(a, ValueLayout.JAVA_FLOAT, src * Float.BYTES, row, 0, kc);
+                        for (int p = 0, d = base + ii; p < kc; p++, d += MR) {
+                            ap[d] = alpha * row[p];
+                        }
+                    }
+                    for (int ii = h; ii < MR; ii++) {
+                        for (int p = 0, d = base + ii; p < kc; p++, d += MR) {
+                            ap[d] = 0f;
+                        }
+                    }
+                }
+            } else {
+                // op(A)[i][p] = a[p*lda + i]: for fixed p the mc values of i are contiguous.
+                float[] row = buf.row(mc);
+                for (int p = 0; p < kc; p++) {
+                    long src = aOff + (long) (pc + p) * lda + ic;
+                    MemorySegment.copy(a, ValueLayout.JAVA_FLOAT, src * Float.BYTES, row, 0, mc);
+                    for (int ip = 0; ip < panels; ip++) {
+                        int i = ip * MR;
+                        int h = Math.min(MR, mc - i);
+                        int d = ip * kc * MR + p * MR;
+                        for (int ii = 0; ii < h; ii++) {
+                            ap[d + ii] = alpha * row[i + ii];
+                        }
+                        for (int ii = h; ii < MR; ii++) {
+                            ap[d + ii] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+
+        private void macro(Buffers buf, float[] ap, float[] bp, int ic, int mc, int jc, int nc, int kc, int mode) {
+            float[] tile = buf.tile;
+            for (int jr = 0; jr < nc; jr += NR) {
+                int w = Math.min(NR, nc - jr);
+                int bBase = (jr / NR) * kc * NR;
+                for (int ir = 0; ir < mc; ir += MR) {
+                    int h = Math.min(MR, mc - ir);
+                    int aBase = (ir / MR) * kc * MR;
+                    long cIdx = cOff + (long) (ic + ir) * ldc + jc + jr;
+                    if (h == MR && w == NR && mode == OVERWRITE) {
+                        kernelSet(kc, ap, aBase, bp, bBase, c, cIdx * Float.BYTES, (long) ldc * Float.BYTES);
+                    } else if (h == MR && w == NR && mode == ACCUMULATE) {
+                        kernelAdd(kc, ap, aBase, bp, bBase, c, cIdx * Float.BYTES, (long) ldc * Float.BYTES);
+                    } else {
+                        kernel(kc, ap, aBase, bp, bBase, tile);
+                        flush(tile, h, w, c, cIdx, ldc, mode, beta);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
+        switch (KERNEL) {
+            case 33 -> kernel3x3(kc, ap, aBase, bp, bBase, tile);
+            case 24 -> kernel2x4(kc, ap, aBase, bp, bBase, tile);
+            case 44 -> kernel4x4(kc, ap, aBase, bp, bBase, tile);
+            case 43 -> kernel4x3(kc, ap, aBase, bp, bBase, tile);
+            case 62 -> kernel6x2(kc, ap, aBase, bp, bBase, tile);
+            case 25 -> kernel2x5(kc, ap, aBase, bp, bBase, tile);
+            default -> throw new IllegalStateException("no kernel " + KERNEL);
+        }
+    }
+
+    private static void kernelSet(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                                  MemorySegment c, long cByte, long ldcByte) {
+        switch (KERNEL) {
+            case 33 -> kernel3x3Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 24 -> kernel2x4Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 44 -> kernel4x4Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 43 -> kernel4x3Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 62 -> kernel6x2Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 25 -> kernel2x5Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            default -> throw new IllegalStateException("no kernel " + KERNEL);
+        }
+    }
+
+    private static void kernelAdd(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                                  MemorySegment c, long cByte, long ldcByte) {
+        switch (KERNEL) {
+            case 33 -> kernel3x3Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 24 -> kernel2x4Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 44 -> kernel4x4Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 43 -> kernel4x3Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 62 -> kernel6x2Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            case 25 -> kernel2x5Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
+            default -> throw new IllegalStateException("no kernel " + KERNEL);
+        }
+    }
+
+    /** 3 rows x 3 vectors over one K block; writes the raw sums to tile (row stride NR). */
+    private static void kernel3x3(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 3;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+        }
+        c00.intoArray(tile, 0 * NR + 0 * VL);
+        c01.intoArray(tile, 0 * NR + 1 * VL);
+        c02.intoArray(tile, 0 * NR + 2 * VL);
+        c10.intoArray(tile, 1 * NR + 0 * VL);
+        c11.intoArray(tile, 1 * NR + 1 * VL);
+        c12.intoArray(tile, 1 * NR + 2 * VL);
+        c20.intoArray(tile, 2 * NR + 0 * VL);
+        c21.intoArray(tile, 2 * NR + 1 * VL);
+        c22.intoArray(tile, 2 * NR + 2 * VL);
+    }
+
+    /** 3 rows x 3 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel3x3Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 3;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.intoMemorySegment(c, row0 + 2 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.intoMemorySegment(c, row1 + 2 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.intoMemorySegment(c, row2 + 2 * vb, NO);
+    }
+
+    /** 3 rows x 3 vectors over one K block; adds the sums to C. */
+    private static void kernel3x3Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 3;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.add(FloatVector.fromMemorySegment(S, c, row0 + 2 * vb, NO)).intoMemorySegment(c, row0 + 2 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.add(FloatVector.fromMemorySegment(S, c, row1 + 2 * vb, NO)).intoMemorySegment(c, row1 + 2 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.add(FloatVector.fromMemorySegment(S, c, row2 + 0 * vb, NO)).intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.add(FloatVector.fromMemorySegment(S, c, row2 + 1 * vb, NO)).intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.add(FloatVector.fromMemorySegment(S, c, row2 + 2 * vb, NO)).intoMemorySegment(c, row2 + 2 * vb, NO);
+    }
+
+    /** 2 rows x 4 vectors over one K block; writes the raw sums to tile (row stride NR). */
+    private static void kernel2x4(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+        }
+        c00.intoArray(tile, 0 * NR + 0 * VL);
+        c01.intoArray(tile, 0 * NR + 1 * VL);
+        c02.intoArray(tile, 0 * NR + 2 * VL);
+        c03.intoArray(tile, 0 * NR + 3 * VL);
+        c10.intoArray(tile, 1 * NR + 0 * VL);
+        c11.intoArray(tile, 1 * NR + 1 * VL);
+        c12.intoArray(tile, 1 * NR + 2 * VL);
+        c13.intoArray(tile, 1 * NR + 3 * VL);
+    }
+
+    /** 2 rows x 4 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel2x4Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.intoMemorySegment(c, row0 + 3 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.intoMemorySegment(c, row1 + 3 * vb, NO);
+    }
+
+    /** 2 rows x 4 vectors over one K block; adds the sums to C. */
+    private static void kernel2x4Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.add(FloatVector.fromMemorySegment(S, c, row0 + 2 * vb, NO)).intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.add(FloatVector.fromMemorySegment(S, c, row0 + 3 * vb, NO)).intoMemorySegment(c, row0 + 3 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.add(FloatVector.fromMemorySegment(S, c, row1 + 2 * vb, NO)).intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.add(FloatVector.fromMemorySegment(S, c, row1 + 3 * vb, NO)).intoMemorySegment(c, row1 + 3 * vb, NO);
+    }
+
+    /** 4 rows x 4 vectors over one K block; writes the raw sums to tile (row stride NR). */
+    private static void kernel4x4(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            c23 = b3.fma(a2, c23);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+            c33 = b3.fma(a3, c33);
+        }
+        c00.intoArray(tile, 0 * NR + 0 * VL);
+        c01.intoArray(tile, 0 * NR + 1 * VL);
+        c02.intoArray(tile, 0 * NR + 2 * VL);
+        c03.intoArray(tile, 0 * NR + 3 * VL);
+        c10.intoArray(tile, 1 * NR + 0 * VL);
+        c11.intoArray(tile, 1 * NR + 1 * VL);
+        c12.intoArray(tile, 1 * NR + 2 * VL);
+        c13.intoArray(tile, 1 * NR + 3 * VL);
+        c20.intoArray(tile, 2 * NR + 0 * VL);
+        c21.intoArray(tile, 2 * NR + 1 * VL);
+        c22.intoArray(tile, 2 * NR + 2 * VL);
+        c23.intoArray(tile, 2 * NR + 3 * VL);
+        c30.intoArray(tile, 3 * NR + 0 * VL);
+        c31.intoArray(tile, 3 * NR + 1 * VL);
+        c32.intoArray(tile, 3 * NR + 2 * VL);
+        c33.intoArray(tile, 3 * NR + 3 * VL);
+    }
+
+    /** 4 rows x 4 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel4x4Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            c23 = b3.fma(a2, c23);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+            c33 = b3.fma(a3, c33);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.intoMemorySegment(c, row0 + 3 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.intoMemorySegment(c, row1 + 3 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.intoMemorySegment(c, row2 + 2 * vb, NO);
+        c23.intoMemorySegment(c, row2 + 3 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.intoMemorySegment(c, row3 + 1 * vb, NO);
+        c32.intoMemorySegment(c, row3 + 2 * vb, NO);
+        c33.intoMemorySegment(c, row3 + 3 * vb, NO);
+    }
+
+    /** 4 rows x 4 vectors over one K block; adds the sums to C. */
+    private static void kernel4x4Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
+        FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
+        FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            c23 = b3.fma(a2, c23);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+            c33 = b3.fma(a3, c33);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.add(FloatVector.fromMemorySegment(S, c, row0 + 2 * vb, NO)).intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.add(FloatVector.fromMemorySegment(S, c, row0 + 3 * vb, NO)).intoMemorySegment(c, row0 + 3 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.add(FloatVector.fromMemorySegment(S, c, row1 + 2 * vb, NO)).intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.add(FloatVector.fromMemorySegment(S, c, row1 + 3 * vb, NO)).intoMemorySegment(c, row1 + 3 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.add(FloatVector.fromMemorySegment(S, c, row2 + 0 * vb, NO)).intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.add(FloatVector.fromMemorySegment(S, c, row2 + 1 * vb, NO)).intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.add(FloatVector.fromMemorySegment(S, c, row2 + 2 * vb, NO)).intoMemorySegment(c, row2 + 2 * vb, NO);
+        c23.add(FloatVector.fromMemorySegment(S, c, row2 + 3 * vb, NO)).intoMemorySegment(c, row2 + 3 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.add(FloatVector.fromMemorySegment(S, c, row3 + 0 * vb, NO)).intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.add(FloatVector.fromMemorySegment(S, c, row3 + 1 * vb, NO)).intoMemorySegment(c, row3 + 1 * vb, NO);
+        c32.add(FloatVector.fromMemorySegment(S, c, row3 + 2 * vb, NO)).intoMemorySegment(c, row3 + 2 * vb, NO);
+        c33.add(FloatVector.fromMemorySegment(S, c, row3 + 3 * vb, NO)).intoMemorySegment(c, row3 + 3 * vb, NO);
+    }
+
+    /** 4 rows x 3 vectors over one K block; writes the raw sums to tile (row stride NR). */
+    private static void kernel4x3(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+        }
+        c00.intoArray(tile, 0 * NR + 0 * VL);
+        c01.intoArray(tile, 0 * NR + 1 * VL);
+        c02.intoArray(tile, 0 * NR + 2 * VL);
+        c10.intoArray(tile, 1 * NR + 0 * VL);
+        c11.intoArray(tile, 1 * NR + 1 * VL);
+        c12.intoArray(tile, 1 * NR + 2 * VL);
+        c20.intoArray(tile, 2 * NR + 0 * VL);
+        c21.intoArray(tile, 2 * NR + 1 * VL);
+        c22.intoArray(tile, 2 * NR + 2 * VL);
+        c30.intoArray(tile, 3 * NR + 0 * VL);
+        c31.intoArray(tile, 3 * NR + 1 * VL);
+        c32.intoArray(tile, 3 * NR + 2 * VL);
+    }
+
+    /** 4 rows x 3 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel4x3Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.intoMemorySegment(c, row0 + 2 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.intoMemorySegment(c, row1 + 2 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.intoMemorySegment(c, row2 + 2 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.intoMemorySegment(c, row3 + 1 * vb, NO);
+        c32.intoMemorySegment(c, row3 + 2 * vb, NO);
+    }
+
+    /** 4 rows x 3 vectors over one K block; adds the sums to C. */
+    private static void kernel4x3Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z;
+        FloatVector c10 = z, c11 = z, c12 = z;
+        FloatVector c20 = z, c21 = z, c22 = z;
+        FloatVector c30 = z, c31 = z, c32 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 4;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            c22 = b2.fma(a2, c22);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            c32 = b2.fma(a3, c32);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.add(FloatVector.fromMemorySegment(S, c, row0 + 2 * vb, NO)).intoMemorySegment(c, row0 + 2 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.add(FloatVector.fromMemorySegment(S, c, row1 + 2 * vb, NO)).intoMemorySegment(c, row1 + 2 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.add(FloatVector.fromMemorySegment(S, c, row2 + 0 * vb, NO)).intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.add(FloatVector.fromMemorySegment(S, c, row2 + 1 * vb, NO)).intoMemorySegment(c, row2 + 1 * vb, NO);
+        c22.add(FloatVector.fromMemorySegment(S, c, row2 + 2 * vb, NO)).intoMemorySegment(c, row2 + 2 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.add(FloatVector.fromMemorySegment(S, c, row3 + 0 * vb, NO)).intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.add(FloatVector.fromMemorySegment(S, c, row3 + 1 * vb, NO)).intoMemorySegment(c, row3 + 1 * vb, NO);
+        c32.add(FloatVector.fromMemorySegment(S, c, row3 + 2 * vb, NO)).intoMemorySegment(c, row3 + 2 * vb, NO);
+    }
+
+    /** 6 rows x 2 vectors over one K block; writes the raw sums to tile (row stride NR). */
+    private static void kernel6x2(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = b0.fma(a4, c40);
+            c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = b0.fma(a5, c50);
+            c51 = b1.fma(a5, c51);
+        }
+        c00.intoArray(tile, 0 * NR + 0 * VL);
+        c01.intoArray(tile, 0 * NR + 1 * VL);
+        c10.intoArray(tile, 1 * NR + 0 * VL);
+        c11.intoArray(tile, 1 * NR + 1 * VL);
+        c20.intoArray(tile, 2 * NR + 0 * VL);
+        c21.intoArray(tile, 2 * NR + 1 * VL);
+        c30.intoArray(tile, 3 * NR + 0 * VL);
+        c31.intoArray(tile, 3 * NR + 1 * VL);
+        c40.intoArray(tile, 4 * NR + 0 * VL);
+        c41.intoArray(tile, 4 * NR + 1 * VL);
+        c50.intoArray(tile, 5 * NR + 0 * VL);
+        c51.intoArray(tile, 5 * NR + 1 * VL);
+    }
+
+    /** 6 rows x 2 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel6x2Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = b0.fma(a4, c40);
+            c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = b0.fma(a5, c50);
+            c51 = b1.fma(a5, c51);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.intoMemorySegment(c, row2 + 1 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.intoMemorySegment(c, row3 + 1 * vb, NO);
+        long row4 = cByte + 4 * ldcByte;
+        c40.intoMemorySegment(c, row4 + 0 * vb, NO);
+        c41.intoMemorySegment(c, row4 + 1 * vb, NO);
+        long row5 = cByte + 5 * ldcByte;
+        c50.intoMemorySegment(c, row5 + 0 * vb, NO);
+        c51.intoMemorySegment(c, row5 + 1 * vb, NO);
+    }
+
+    /** 6 rows x 2 vectors over one K block; adds the sums to C. */
+    private static void kernel6x2Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z;
+        FloatVector c10 = z, c11 = z;
+        FloatVector c20 = z, c21 = z;
+        FloatVector c30 = z, c31 = z;
+        FloatVector c40 = z, c41 = z;
+        FloatVector c50 = z, c51 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 6;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            FloatVector a2 = FloatVector.broadcast(S, ap[ai + 2]);
+            c20 = b0.fma(a2, c20);
+            c21 = b1.fma(a2, c21);
+            FloatVector a3 = FloatVector.broadcast(S, ap[ai + 3]);
+            c30 = b0.fma(a3, c30);
+            c31 = b1.fma(a3, c31);
+            FloatVector a4 = FloatVector.broadcast(S, ap[ai + 4]);
+            c40 = b0.fma(a4, c40);
+            c41 = b1.fma(a4, c41);
+            FloatVector a5 = FloatVector.broadcast(S, ap[ai + 5]);
+            c50 = b0.fma(a5, c50);
+            c51 = b1.fma(a5, c51);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        long row2 = cByte + 2 * ldcByte;
+        c20.add(FloatVector.fromMemorySegment(S, c, row2 + 0 * vb, NO)).intoMemorySegment(c, row2 + 0 * vb, NO);
+        c21.add(FloatVector.fromMemorySegment(S, c, row2 + 1 * vb, NO)).intoMemorySegment(c, row2 + 1 * vb, NO);
+        long row3 = cByte + 3 * ldcByte;
+        c30.add(FloatVector.fromMemorySegment(S, c, row3 + 0 * vb, NO)).intoMemorySegment(c, row3 + 0 * vb, NO);
+        c31.add(FloatVector.fromMemorySegment(S, c, row3 + 1 * vb, NO)).intoMemorySegment(c, row3 + 1 * vb, NO);
+        long row4 = cByte + 4 * ldcByte;
+        c40.add(FloatVector.fromMemorySegment(S, c, row4 + 0 * vb, NO)).intoMemorySegment(c, row4 + 0 * vb, NO);
+        c41.add(FloatVector.fromMemorySegment(S, c, row4 + 1 * vb, NO)).intoMemorySegment(c, row4 + 1 * vb, NO);
+        long row5 = cByte + 5 * ldcByte;
+        c50.add(FloatVector.fromMemorySegment(S, c, row5 + 0 * vb, NO)).intoMemorySegment(c, row5 + 0 * vb, NO);
+        c51.add(FloatVector.fromMemorySegment(S, c, row5 + 1 * vb, NO)).intoMemorySegment(c, row5 + 1 * vb, NO);
+    }
+
+    /** 2 rows x 5 vectors over one K block; writes the raw sums to tile (row stride NR). */
+    private static void kernel2x5(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector b4 = FloatVector.fromArray(S, bp, bi + 4 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            c04 = b4.fma(a0, c04);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+            c14 = b4.fma(a1, c14);
+        }
+        c00.intoArray(tile, 0 * NR + 0 * VL);
+        c01.intoArray(tile, 0 * NR + 1 * VL);
+        c02.intoArray(tile, 0 * NR + 2 * VL);
+        c03.intoArray(tile, 0 * NR + 3 * VL);
+        c04.intoArray(tile, 0 * NR + 4 * VL);
+        c10.intoArray(tile, 1 * NR + 0 * VL);
+        c11.intoArray(tile, 1 * NR + 1 * VL);
+        c12.intoArray(tile, 1 * NR + 2 * VL);
+        c13.intoArray(tile, 1 * NR + 3 * VL);
+        c14.intoArray(tile, 1 * NR + 4 * VL);
+    }
+
+    /** 2 rows x 5 vectors over one K block; stores the sums into C (C is not read). */
+    private static void kernel2x5Set(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector b4 = FloatVector.fromArray(S, bp, bi + 4 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            c04 = b4.fma(a0, c04);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+            c14 = b4.fma(a1, c14);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.intoMemorySegment(c, row0 + 3 * vb, NO);
+        c04.intoMemorySegment(c, row0 + 4 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.intoMemorySegment(c, row1 + 3 * vb, NO);
+        c14.intoMemorySegment(c, row1 + 4 * vb, NO);
+    }
+
+    /** 2 rows x 5 vectors over one K block; adds the sums to C. */
+    private static void kernel2x5Add(int kc, float[] ap, int aBase, float[] bp, int bBase,
+                               MemorySegment c, long cByte, long ldcByte) {
+        FloatVector z = FloatVector.zero(S);
+        FloatVector c00 = z, c01 = z, c02 = z, c03 = z, c04 = z;
+        FloatVector c10 = z, c11 = z, c12 = z, c13 = z, c14 = z;
+        for (int p = 0; p < kc; p++) {
+            int bi = bBase + p * NR;
+            int ai = aBase + p * 2;
+            FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
+            FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
+            FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
+            FloatVector b3 = FloatVector.fromArray(S, bp, bi + 3 * VL);
+            FloatVector b4 = FloatVector.fromArray(S, bp, bi + 4 * VL);
+            FloatVector a0 = FloatVector.broadcast(S, ap[ai + 0]);
+            c00 = b0.fma(a0, c00);
+            c01 = b1.fma(a0, c01);
+            c02 = b2.fma(a0, c02);
+            c03 = b3.fma(a0, c03);
+            c04 = b4.fma(a0, c04);
+            FloatVector a1 = FloatVector.broadcast(S, ap[ai + 1]);
+            c10 = b0.fma(a1, c10);
+            c11 = b1.fma(a1, c11);
+            c12 = b2.fma(a1, c12);
+            c13 = b3.fma(a1, c13);
+            c14 = b4.fma(a1, c14);
+        }
+        long vb = (long) VL * Float.BYTES;
+        long row0 = cByte;
+        c00.add(FloatVector.fromMemorySegment(S, c, row0 + 0 * vb, NO)).intoMemorySegment(c, row0 + 0 * vb, NO);
+        c01.add(FloatVector.fromMemorySegment(S, c, row0 + 1 * vb, NO)).intoMemorySegment(c, row0 + 1 * vb, NO);
+        c02.add(FloatVector.fromMemorySegment(S, c, row0 + 2 * vb, NO)).intoMemorySegment(c, row0 + 2 * vb, NO);
+        c03.add(FloatVector.fromMemorySegment(S, c, row0 + 3 * vb, NO)).intoMemorySegment(c, row0 + 3 * vb, NO);
+        c04.add(FloatVector.fromMemorySegment(S, c, row0 + 4 * vb, NO)).intoMemorySegment(c, row0 + 4 * vb, NO);
+        long row1 = cByte + 1 * ldcByte;
+        c10.add(FloatVector.fromMemorySegment(S, c, row1 + 0 * vb, NO)).intoMemorySegment(c, row1 + 0 * vb, NO);
+        c11.add(FloatVector.fromMemorySegment(S, c, row1 + 1 * vb, NO)).intoMemorySegment(c, row1 + 1 * vb, NO);
+        c12.add(FloatVector.fromMemorySegment(S, c, row1 + 2 * vb, NO)).intoMemorySegment(c, row1 + 2 * vb, NO);
+        c13.add(FloatVector.fromMemorySegment(S, c, row1 + 3 * vb, NO)).intoMemorySegment(c, row1 + 3 * vb, NO);
+        c14.add(FloatVector.fromMemorySegment(S, c, row1 + 4 * vb, NO)).intoMemorySegment(c, row1 + 4 * vb, NO);
+    }
+
+    /** Writes tile rows [0, h) x columns [0, w) into C (element index cIdx, row stride ldc) in mode. */
+    private static void flush(float[] tile, int h, int w, MemorySegment c, long cIdx, int ldc, int mode, float beta) {
+        int wv = w == NR ? NR : 0;
+        for (int r = 0; r < h; r++) {
+            long row = (cIdx + (long) r * ldc) * Float.BYTES;
+            int t = r * NR;
+            for (int j = 0; j < wv; j += VL) {
+                FloatVector v = FloatVector.fromArray(S, tile, t + j);
+                long off = row + (long) j * Float.BYTES;
+                if (mode == ACCUMULATE) {
+                    v = v.add(FloatVector.fromMemorySegment(S, c, off, NO));
+                } else if (mode == SCALE) {
+                    v = FloatVector.fromMemorySegment(S, c, off, NO).mul(beta).add(v);
+                }
+                v.intoMemorySegment(c, off, NO);
+            }
+            for (int j = wv; j < w; j++) {
+                long off = row + (long) j * Float.BYTES;
+                float v = tile[t + j];
+                if (mode == ACCUMULATE) {
+                    v += c.get(ValueLayout.JAVA_FLOAT, off);
+                } else if (mode == SCALE) {
+                    v += beta * c.get(ValueLayout.JAVA_FLOAT, off);
+                }
+                c.set(ValueLayout.JAVA_FLOAT, off, v);
+            }
+        }
     }
 }

@@ -1,0 +1,216 @@
+package dev.redengine.backend.cpu;
+
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+class SgemmTest {
+    private static final Sgemm ONE = new Sgemm(1);
+    private static final Sgemm TWO = new Sgemm(2);
+    /** Automatic arena: jqwik properties run outside the Jupiter lifecycle, so nothing closes it explicitly. */
+    private static final Arena ARENA = Arena.ofAuto();
+
+    /** One randomised problem: buffers with padding around the logical matrices, leading dims >= the minimum. */
+    private record Case(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta,
+                        MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
+                        MemorySegment c, long cOff, int ldc, MemorySegment cInit, MemorySegment magnitude) {
+
+        static Case of(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, int pad, long seed) {
+            SplittableRandom rnd = new SplittableRandom(seed);
+            int aRows = ta ? k : m, aCols = ta ? m : k;
+            int bRows = tb ? n : k, bCols = tb ? k : n;
+            int lda = aCols + pad, ldb = bCols + pad, ldc = n + pad;
+            long aOff = pad * 3L, bOff = pad * 5L, cOff = pad * 7L;
+            MemorySegment a = random(rnd, aOff + (long) aRows * lda + pad);
+            MemorySegment b = random(rnd, bOff + (long) bRows * ldb + pad);
+            MemorySegment c = random(rnd, cOff + (long) m * ldc + pad);
+            if (beta == 0f) {
+                // beta == 0 must not read C: fill the logical C with NaN garbage.
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        c.setAtIndex(ValueLayout.JAVA_FLOAT, cOff + (long) i * ldc + j, Float.NaN);
+                    }
+                }
+            }
+            MemorySegment cInit = ARENA.allocate(c.byteSize(), 64).copyFrom(c);
+            // |alpha| sum |a||b| + |beta c|, per element of C, bounds the rounding error.
+            MemorySegment mag = ARENA.allocate((long) m * n * Float.BYTES, 64);
+            MemorySegment absA = abs(a), absB = abs(b);
+            SgemmReference.sgemm(ta, tb, m, n, k, Math.abs(alpha), absA, aOff, lda, absB, bOff, ldb, 0f, mag, 0, n);
+            if (beta != 0f) {
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        long mi = (long) i * n + j;
+                        float cv = c.getAtIndex(ValueLayout.JAVA_FLOAT, cOff + (long) i * ldc + j);
+                        mag.setAtIndex(ValueLayout.JAVA_FLOAT, mi, mag.getAtIndex(ValueLayout.JAVA_FLOAT, mi) + Math.abs(beta * cv));
+                    }
+                }
+            }
+            return new Case(ta, tb, m, n, k, alpha, beta, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, cInit, mag);
+        }
+
+        void check(Sgemm gemm) {
+            c.copyFrom(cInit);
+            gemm.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+            MemorySegment expected = ARENA.allocate(cInit.byteSize(), 64).copyFrom(cInit);
+            SgemmReference.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, expected, cOff, ldc);
+            long total = c.byteSize() / Float.BYTES;
+            for (long idx = 0; idx < total; idx++) {
+                long rel = idx - cOff;
+                boolean inside = rel >= 0 && rel / ldc < m && rel % ldc < n;
+                float got = c.getAtIndex(ValueLayout.JAVA_FLOAT, idx);
+                float want = expected.getAtIndex(ValueLayout.JAVA_FLOAT, idx);
+                if (!inside) {
+                    if (Float.floatToRawIntBits(got) != Float.floatToRawIntBits(cInit.getAtIndex(ValueLayout.JAVA_FLOAT, idx))) {
+                        fail(this + ": wrote outside C at element " + idx);
+                    }
+                    continue;
+                }
+                float mag = magnitude.getAtIndex(ValueLayout.JAVA_FLOAT, (rel / ldc) * n + rel % ldc);
+                float tol = 1e-5f * (mag + 1e-6f) * (float) Math.max(1, Math.sqrt(k) / 4);
+                if (!(Math.abs(got - want) <= tol)) {
+                    fail(String.format("%s threads=%d: C[%d,%d] = %g, reference %g (tol %g)",
+                            this, gemm.threads(), rel / ldc, rel % ldc, got, want, tol));
+                }
+            }
+        }
+
+        @Override
+        public String toString() {
+            return String.format("sgemm(%s%s m=%d n=%d k=%d alpha=%g beta=%g lda=%d ldb=%d ldc=%d)",
+                    ta ? "T" : "N", tb ? "T" : "N", m, n, k, alpha, beta, lda, ldb, ldc);
+        }
+    }
+
+    private static MemorySegment random(SplittableRandom rnd, long count) {
+        MemorySegment s = ARENA.allocate(count * Float.BYTES, 64);
+        for (long i = 0; i < count; i++) {
+            s.setAtIndex(ValueLayout.JAVA_FLOAT, i, (float) (rnd.nextDouble() * 2 - 1));
+        }
+        return s;
+    }
+
+    private static MemorySegment abs(MemorySegment s) {
+        MemorySegment r = ARENA.allocate(s.byteSize(), 64);
+        for (long i = 0; i < s.byteSize() / Float.BYTES; i++) {
+            r.setAtIndex(ValueLayout.JAVA_FLOAT, i, Math.abs(s.getAtIndex(ValueLayout.JAVA_FLOAT, i)));
+        }
+        return r;
+    }
+
+    static Stream<Arguments> shapes() {
+        int[][] mnk = {
+                {1, 1, 1}, {1, 17, 3}, {3, 1, 17}, {17, 3, 1}, {3, 3, 3}, {17, 17, 17}, {65, 33, 17},
+                {130, 65, 129}, {4, 32, 8}, {24, 48, 300}, {65, 130, 800}, {7, 200, 1000}, {200, 7, 65},
+                {131, 257, 70}, {300, 70, 33},
+        };
+        List<Arguments> out = new ArrayList<>();
+        long seed = 1;
+        for (int[] s : mnk) {
+            for (int t = 0; t < 4; t++) {
+                out.add(Arguments.of(t >= 2, (t & 1) == 1, s[0], s[1], s[2], seed++));
+            }
+        }
+        return out.stream();
+    }
+
+    @ParameterizedTest(name = "{index}: transA={0} transB={1} m={2} n={3} k={4}")
+    @MethodSource("shapes")
+    void matchesReference(boolean ta, boolean tb, int m, int n, int k, long seed) {
+        float[][] alphaBeta = {{1f, 0f}, {0.75f, 1f}, {-1.5f, 0.5f}};
+        int i = 0;
+        for (float[] ab : alphaBeta) {
+            Case c = Case.of(ta, tb, m, n, k, ab[0], ab[1], i == 0 ? 0 : 3 + i, seed * 31 + i);
+            c.check(ONE);
+            c.check(TWO);
+            i++;
+        }
+    }
+
+    @Test
+    void largerThanOneBlockInEveryDimension() {
+        // Crosses the K block (KC), several M blocks (MC) and, with threads, the split; all transposes.
+        int m = Sgemm.MC * 2 + 5, n = Sgemm.NR * 3 + 7, k = Sgemm.KC + 37;
+        for (int t = 0; t < 4; t++) {
+            Case c = Case.of(t >= 2, (t & 1) == 1, m, n, k, 1.25f, t == 0 ? 0f : 1f, 2, 1000 + t);
+            c.check(ONE);
+            c.check(TWO);
+        }
+    }
+
+    @Test
+    void wideNSplitsAcrossThreads() {
+        Case c = Case.of(false, true, 5, Sgemm.NR * 8 + 3, 300, 1f, 0f, 1, 77);
+        c.check(TWO);
+        c.check(new Sgemm(3));
+    }
+
+    @Test
+    void alphaZeroOrEmptyKScalesC() {
+        Case c = Case.of(false, false, 9, 11, 0, 1f, 0.5f, 2, 5);
+        c.check(TWO);
+        Case d = Case.of(true, false, 9, 11, 13, 0f, 0f, 2, 6);
+        d.check(ONE);
+        for (int i = 0; i < 9; i++) {
+            for (int j = 0; j < 11; j++) {
+                assertEquals(0f, d.c().getAtIndex(ValueLayout.JAVA_FLOAT, d.cOff() + (long) i * d.ldc() + j));
+            }
+        }
+    }
+
+    @Test
+    void concurrentCallersDoNotInterfere() throws Exception {
+        List<Case> cases = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            cases.add(Case.of(i % 2 == 0, i / 2 == 1, 70 + i, 90 + i, 300 + i, 1f, 0f, 1, 500 + i));
+        }
+        ExecutorService callers = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (Case c : cases) {
+                // Each caller has its own C; the Sgemm instance and its pool are shared.
+                fs.add(callers.submit(() -> {
+                    for (int r = 0; r < 3; r++) {
+                        c.check(TWO);
+                    }
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            callers.shutdownNow();
+        }
+        assertTrue(TWO.threads() == 2);
+    }
+
+    @Property(tries = 60)
+    void randomShapes(@ForAll boolean ta, @ForAll boolean tb,
+                      @ForAll @IntRange(min = 1, max = 90) int m, @ForAll @IntRange(min = 1, max = 90) int n,
+                      @ForAll @IntRange(min = 1, max = 300) int k, @ForAll @IntRange(min = 0, max = 5) int pad,
+                      @ForAll @IntRange(min = 0, max = 2) int betaKind, @ForAll long seed) {
+        float beta = betaKind == 0 ? 0f : betaKind == 1 ? 1f : -0.25f;
+        Case c = Case.of(ta, tb, m, n, k, 0.5f + (seed & 3), beta, pad, seed);
+        c.check(ONE);
+        c.check(TWO);
+    }
+}
