@@ -13,7 +13,8 @@ import java.io.UncheckedIOException;
 /** The root command: subcommands, and one place that turns expected failures into a one-line error. */
 @Command(name = "red-engine", mixinStandardHelpOptions = true, version = "red-engine 0.1.0",
         description = "Prune and distill Llama/Qwen models without losing their reasoning.",
-        subcommands = {InfoCommand.class, ForwardCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InfoCommand.class, ForwardCommand.class, AnalyzeCommand.class, PruneCommand.class,
+                CommandLine.HelpCommand.class})
 public final class RedEngineCommand {
 
     static int execute(String[] args) {

@@ -1,0 +1,44 @@
+package dev.redengine.eval;
+
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** eRank per hidden state, one line per model, on one PNG: how a teacher compares with its students. */
+public final class ErankPlot {
+    private ErankPlot() {
+    }
+
+    public static void write(Path png, Map<String, List<HiddenStateAnalysis.Layer>> models) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYChart chart = new XYChartBuilder().width(900).height(560)
+                .title("Effective rank of hidden states (RED definition)")
+                .xAxisTitle("hidden state (0 = embeddings, last = after final norm)").yAxisTitle("eRank").build();
+        chart.getStyler().setLegendVisible(true);
+        Map<String, Integer> seen = new LinkedHashMap<>();
+        for (var e : models.entrySet()) {
+            List<HiddenStateAnalysis.Layer> layers = e.getValue();
+            double[] x = layers.stream().mapToDouble(HiddenStateAnalysis.Layer::layer).toArray();
+            double[] y = layers.stream().mapToDouble(HiddenStateAnalysis.Layer::erankRed).toArray();
+            String name = e.getKey();
+            int n = seen.merge(name, 1, Integer::sum);
+            chart.addSeries(n == 1 ? name : name + " (" + n + ")", x, y).setMarker(SeriesMarkers.CIRCLE);
+        }
+        Path tmp = Files.createTempFile(png.toAbsolutePath().getParent(), ".erank", ".png");
+        try {
+            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
+            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
