@@ -284,7 +284,7 @@ public final class CalibrationLoader {
         checkPositive(samples, "--samples");
         checkPositive(seqLen, "--seq-len");
         long need = samples == null ? Long.MAX_VALUE : (long) samples * seqLen;
-        if (need > Integer.MAX_VALUE - 8) {
+        if (samples != null && need > Integer.MAX_VALUE - 8) {
             throw new CalibrationException(source + ": " + samples + " x " + seqLen + " tokens is too many");
         }
         IntList stream = new IntList();

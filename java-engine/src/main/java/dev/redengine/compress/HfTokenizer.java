@@ -16,12 +16,29 @@ import java.util.OptionalInt;
  * library ships inside the DJL jar and is unpacked to DJL's cache folder, {@code ~/.djl.ai} unless
  * {@code DJL_CACHE_DIR} says otherwise). Encodes without adding special tokens, without truncation or padding.
  *
+ * <p>Before DJL is first touched this sets, unless already set, the system properties {@code ai.djl.offline=true}
+ * and {@code OPT_OUT_TRACKING=true} (DJL otherwise probes the EC2 metadata endpoint and sends a usage ping when it
+ * creates a tokenizer, and may try to download a native library) and {@code slf4j.internal.verbosity=ERROR} (no
+ * "no SLF4J providers" warning on stderr: red-engine has no logging backend).
+ *
  * <p>{@link #tokenId} reads the vocabulary from the JSON directly (added tokens, then {@code model.vocab}: a map
  * for BPE/WordPiece/WordLevel, a list of {@code [piece, score]} for Unigram).
  */
 public final class HfTokenizer implements TextTokenizer {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    static {
+        setIfAbsent("ai.djl.offline", "true");
+        setIfAbsent("OPT_OUT_TRACKING", "true");
+        setIfAbsent("slf4j.internal.verbosity", "ERROR");
+    }
+
+    private static void setIfAbsent(String key, String value) {
+        if (System.getProperty(key) == null) {
+            System.setProperty(key, value);
+        }
+    }
 
     private final Path file;
     private final HuggingFaceTokenizer tokenizer;
