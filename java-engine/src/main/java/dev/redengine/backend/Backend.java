@@ -109,6 +109,19 @@ public interface Backend extends AutoCloseable {
      */
     void crossEntropy(Tensor losses, Tensor dlogits, Tensor logits, Tensor targets, float gradScale);
 
+    // Optimiser.
+
+    /** sum of x^2 over all elements, accumulated in double (for gradient-norm clipping; a sync point). */
+    double sumSquares(Tensor x);
+
+    /**
+     * One AdamW step in place (decoupled weight decay, bias-corrected moments, step counted from 1):
+     * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m / (1-b1^t) / (sqrt(v / (1-b2^t)) + eps) + wd p).
+     * The gradient is scaled by gradScale first (clipping).
+     */
+    void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float gradScale, float lr, float beta1, float beta2,
+               float eps, float weightDecay, int step);
+
     // Calibration statistics: per-sequence reductions over tokens, so that only [B, C] comes back to the host.
 
     /** out[b, c] = mean over t of |x[b*T + t, c]|. x [B*T, C], out [B, C]. */

@@ -360,6 +360,36 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public double sumSquares(Tensor x) {
+        int n = Math.toIntExact(x.numel());
+        double[] total = {0};
+        Object lock = new Object();
+        parallel.forRange(n, 1 << 14, (from, to) -> {
+            double s = 0;
+            for (int i = from; i < to; i += 4096) {
+                s += Simd.sumSquares(x.data(), i, Math.min(4096, to - i));
+            }
+            synchronized (lock) {
+                total[0] += s;
+            }
+        });
+        return total[0];
+    }
+
+    @Override
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float gradScale, float lr, float beta1, float beta2,
+                      float eps, float weightDecay, int step) {
+        sameCount(param, grad);
+        sameCount(param, m);
+        sameCount(param, v);
+        float c1 = (float) (1 / (1 - Math.pow(beta1, step))), c2 = (float) (1 / (1 - Math.pow(beta2, step)));
+        int n = Math.toIntExact(param.numel());
+        parallel.forRange(n, 1 << 14, (from, to) ->
+                Simd.adamw(param.data(), grad.data(), m.data(), v.data(), from, to - from, gradScale, lr, beta1, beta2, eps,
+                        weightDecay, c1, c2));
+    }
+
+    @Override
     public void absMeanOverTokens(Tensor out, Tensor x, int seqLen) {
         int c = x.dim(-1), batch = x.rows() / seqLen;
         requireCount(out, (long) batch * c, "absMeanOverTokens output");

@@ -134,6 +134,33 @@ public final class Simd {
         }
     }
 
+    /** AdamW on [o, o + n); c1, c2 are the bias corrections 1 / (1 - beta^t). See Backend.adamw. */
+    public static void adamw(MemorySegment p, MemorySegment g, MemorySegment m, MemorySegment v, long o, int n,
+                             float gradScale, float lr, float b1, float b2, float eps, float wd, float c1, float c2) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            long at = o + i;
+            FloatVector gv = load(g, at).mul(gradScale);
+            FloatVector mv = load(m, at).mul(b1).add(gv.mul(1 - b1));
+            FloatVector vv = load(v, at).mul(b2).add(gv.mul(gv).mul(1 - b2));
+            FloatVector pv = load(p, at);
+            FloatVector update = mv.mul(c1).div(vv.mul(c2).sqrt().add(eps)).add(pv.mul(wd));
+            pv.sub(update.mul(lr)).intoMemorySegment(p, at * 4, LE);
+            mv.intoMemorySegment(m, at * 4, LE);
+            vv.intoMemorySegment(v, at * 4, LE);
+        }
+        for (; i < n; i++) {
+            long at = o + i;
+            float gv = g.getAtIndex(F, at) * gradScale;
+            float mv = b1 * m.getAtIndex(F, at) + (1 - b1) * gv;
+            float vv = b2 * v.getAtIndex(F, at) + (1 - b2) * gv * gv;
+            float pv = p.getAtIndex(F, at);
+            p.setAtIndex(F, at, pv - lr * (mv * c1 / ((float) Math.sqrt(vv * c2) + eps) + wd * pv));
+            m.setAtIndex(F, at, mv);
+            v.setAtIndex(F, at, vv);
+        }
+    }
+
     /** sum_i x[i]^2. */
     public static float sumSquares(MemorySegment x, long xo, int n) {
         return dot(x, xo, x, xo, n);
