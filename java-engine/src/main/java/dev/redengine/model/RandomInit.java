@@ -31,6 +31,28 @@ public final class RandomInit {
         return p;
     }
 
+    /**
+     * The usual starting point for training: matrices N(0, std^2) (std = config initializer_range, 0.02 if
+     * absent), norm gains 1, biases 0.
+     */
+    public static Parameters forTraining(Backend be, ModelConfig config, long seed) {
+        double std = config.raw().path("initializer_range").asDouble(0.02);
+        SplittableRandom rng = new SplittableRandom(seed);
+        Parameters p = new Parameters();
+        for (ParameterSpec s : ParameterSpec.of(config)) {
+            float[] v = new float[Math.toIntExact(s.numel())];
+            boolean norm = s.name().endsWith("norm.weight");
+            boolean bias = s.name().endsWith(".bias");
+            for (int i = 0; i < v.length; i++) {
+                v[i] = norm ? 1f : bias ? 0f : (float) (std * gaussian(rng));
+            }
+            var t = be.allocate(s.shape());
+            be.copyFromHost(t, MemorySegment.ofArray(v));
+            p.put(s.name(), t);
+        }
+        return p;
+    }
+
     static double gaussian(SplittableRandom rng) {
         double u1 = 1 - rng.nextDouble(), u2 = rng.nextDouble();
         return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
