@@ -9,6 +9,7 @@ import dev.redengine.eval.EffectiveRank;
 import dev.redengine.eval.ErankPlot;
 import dev.redengine.eval.HiddenStateAnalysis;
 import dev.redengine.io.HfModelReader;
+import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.HfModelWriter;
 import dev.redengine.model.CausalLM;
 import picocli.CommandLine.Command;
@@ -70,7 +71,7 @@ final class AnalyzeCommand implements Callable<Integer> {
                         dir, r.tokens(), r.layers().getFirst().erankRed(), r.layers().getLast().erankRed(), r.layers().size() - 1);
             }
         }
-        HfModelWriter.writeAtomically(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
+        AtomicFiles.writeString(out, json.writerWithDefaultPrettyPrinter().writeValueAsString(report) + "\n");
         if (plot != null) {
             ErankPlot.write(plot, forPlot);
         }

@@ -12,6 +12,7 @@ import dev.redengine.compress.WidthPruner;
 import dev.redengine.distill.LowRankStudent;
 import dev.redengine.distill.ProjectionInit;
 import dev.redengine.io.HfModelReader;
+import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.HfModelWriter;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
@@ -129,7 +130,7 @@ final class PruneCommand implements Callable<Integer> {
                     imp.add(v);
                 }
                 sel.setAll(extra);
-                HfModelWriter.writeAtomically(out.resolve("selection.json"),
+                AtomicFiles.writeString(out.resolve("selection.json"),
                         new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(sel) + "\n");
             }
             spec.commandLine().getErr().printf("wrote %s: %s, hidden %d -> %d, ffn %d, heads %d%n", out, method,

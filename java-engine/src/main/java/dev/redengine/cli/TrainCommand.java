@@ -10,6 +10,7 @@ import dev.redengine.distill.AdamW;
 import dev.redengine.distill.LmTrainer;
 import dev.redengine.distill.LrSchedule;
 import dev.redengine.io.HfModelReader;
+import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.HfModelWriter;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
@@ -120,7 +121,7 @@ final class TrainCommand implements Callable<Integer> {
             state.put("steps", steps).put("batch", batch).put("seq_len", seqLen).put("lr", lr).put("seed", seed)
                     .put("data", data.toString()).put("from_scratch", fromScratch);
             HfModelWriter.write(out, config, lm.parameters(), model);
-            HfModelWriter.writeAtomically(out.resolve("trainer_state.json"),
+            AtomicFiles.writeString(out.resolve("trainer_state.json"),
                     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state) + "\n");
             log.printf("wrote %s%n", out);
         }

@@ -8,7 +8,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import dev.redengine.io.AtomicFiles;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,10 +33,10 @@ public final class ErankPlot {
             int n = seen.merge(name, 1, Integer::sum);
             chart.addSeries(n == 1 ? name : name + " (" + n + ")", x, y).setMarker(SeriesMarkers.CIRCLE);
         }
-        Path tmp = Files.createTempFile(png.toAbsolutePath().getParent(), ".erank", ".png");
+        Path tmp = AtomicFiles.tempFor(png.resolveSibling(png.getFileName() + ".png"));
         try {
             BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-            Files.move(tmp, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            AtomicFiles.commit(tmp, png);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -5,10 +5,8 @@ import dev.redengine.model.ParameterSpec;
 import dev.redengine.model.Parameters;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
@@ -36,22 +34,11 @@ public final class HfModelWriter {
             for (String f : TOKENIZER_FILES) {
                 Path src = copyTokenizerFrom.resolve(f);
                 if (Files.isRegularFile(src)) {
-                    Path tmp = Files.createTempFile(dir, "." + f, ".tmp");
-                    Files.copy(src, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    Files.move(tmp, dir.resolve(f), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                    AtomicFiles.copy(src, dir.resolve(f));
                 }
             }
         }
-        writeAtomically(dir.resolve("config.json"), config.toJson() + "\n");
+        AtomicFiles.writeString(dir.resolve("config.json"), config.toJson() + "\n");
     }
 
-    public static void writeAtomically(Path target, String text) throws IOException {
-        Path tmp = Files.createTempFile(target.toAbsolutePath().getParent(), "." + target.getFileName(), ".tmp");
-        try {
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-    }
 }
