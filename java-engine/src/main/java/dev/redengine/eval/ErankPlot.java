@@ -6,7 +6,6 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import dev.redengine.io.AtomicFiles;
 import java.util.LinkedHashMap;
@@ -33,12 +32,6 @@ public final class ErankPlot {
             int n = seen.merge(name, 1, Integer::sum);
             chart.addSeries(n == 1 ? name : name + " (" + n + ")", x, y).setMarker(SeriesMarkers.CIRCLE);
         }
-        Path tmp = AtomicFiles.tempFor(png.resolveSibling(png.getFileName() + ".png"));
-        try {
-            BitmapEncoder.saveBitmap(chart, tmp.toString(), BitmapEncoder.BitmapFormat.PNG);
-            AtomicFiles.commit(tmp, png);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
+        AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
     }
 }

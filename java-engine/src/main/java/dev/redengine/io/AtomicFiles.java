@@ -36,11 +36,16 @@ public final class AtomicFiles {
         }
     }
 
-    /** Writes text to target atomically. */
+    /** Writes text (UTF-8) to target atomically. */
     public static void writeString(Path target, String text) throws IOException {
+        write(target, text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** Writes bytes to target atomically. */
+    public static void write(Path target, byte[] bytes) throws IOException {
         Path tmp = tempFor(target);
         try {
-            Files.writeString(tmp, text);
+            Files.write(tmp, bytes);
             commit(tmp, target);
         } finally {
             Files.deleteIfExists(tmp);
