@@ -157,6 +157,35 @@ class RedCommandsTest {
     }
 
     @Test
+    void redToolsOnTheModelRedEngineTrained() throws Exception {
+        Path model = Path.of(System.getProperty("redengine.models", "../models")).resolve("tiny-arith");
+        Path calib = model.resolve("arith-calib.jsonl"), out = tmp.resolve("red-64"), report = tmp.resolve("r.json");
+        CliTest.Result r = run("prune", "--model", model.toString(), "--method", "red", "--hidden-size", "64",
+                "--calib", calib.toString(), "--samples", "15", "--seq-len", "64", "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.exists(out.resolve("tokenizer.json")), "tokenizer copied");
+        JsonNode sel = JSON.readTree(out.resolve("selection.json").toFile());
+        assertEquals(15, sel.get("calibration_sequences").asInt());
+        assertEquals(15 * 64, sel.get("calibration_tokens").asInt());
+        r = run("analyze", "--model", model.toString(), "--model", out.toString(), "--calib", calib.toString(),
+                "--samples", "15", "--seq-len", "64", "--out", report.toString());
+        assertEquals(0, r.code(), r.err());
+        JsonNode models = JSON.readTree(report.toFile()).get("models");
+        assertEquals(2, models.size());
+        for (JsonNode m : models) {
+            assertEquals(960, m.get("tokens").asInt());
+            assertEquals(5, m.get("layers").size());
+            for (JsonNode l : m.get("layers")) {
+                double e = l.get("erank_red").asDouble();
+                assertTrue(e >= 1 && e <= m.get("layers").size() * 1000 && Double.isFinite(e), l.toString());
+            }
+        }
+        // the trained teacher's first hidden state is its embedding rows: eRank bounded by the width
+        assertTrue(models.get(0).get("layers").get(0).get("erank_red").asDouble() <= 128);
+        assertTrue(models.get(1).get("layers").get(0).get("erank_red").asDouble() <= 64);
+    }
+
+    @Test
     void badOptionsAreClearErrors() {
         String teacher = Fixtures.dir("tiny-llama").toString(), out = tmp.resolve("x").toString();
         CliTest.Result noCalib = run("prune", "--model", teacher, "--method", "red", "--hidden-size", "32", "--out", out);
