@@ -44,8 +44,8 @@ final class AnalyzeCommand implements Callable<Integer> {
     @Option(names = "--plot", description = "PNG of eRank per layer for every model.")
     Path plot;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    BackendOptions backend;
 
     @Override
     public Integer call() throws Exception {
@@ -53,7 +53,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         ObjectNode report = json.createObjectNode();
         ArrayNode list = report.putArray("models");
         Map<String, List<HiddenStateAnalysis.Layer>> forPlot = new LinkedHashMap<>();
-        try (CpuBackend be = threads == null ? new CpuBackend() : new CpuBackend(threads)) {
+        try (CpuBackend be = backend.open()) {
             for (Path dir : models) {
                 CausalLM lm = HfModelReader.load(dir, be);
                 CalibrationSet set = calibration.load(dir, lm.config());

@@ -9,6 +9,7 @@ import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
 import dev.redengine.tensor.Tensor;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -44,8 +45,8 @@ final class ForwardCommand implements Callable<Integer> {
     @Option(names = "--grads", description = "Also run the backward pass and write grad.<name> for every parameter.")
     boolean grads;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    BackendOptions backend;
 
     @Override
     public Integer call() throws Exception {
@@ -67,7 +68,7 @@ final class ForwardCommand implements Callable<Integer> {
             seqLen = Math.toIntExact(shape[1]);
             ids = in.readInt32("input_ids");
         }
-        try (CpuBackend be = threads == null ? new CpuBackend() : new CpuBackend(threads)) {
+        try (CpuBackend be = backend.open()) {
             CausalLM lm = HfModelReader.load(model, be);
             Activations a = lm.allocateActivations(batch, seqLen);
             lm.setInput(a, ids);

@@ -67,8 +67,8 @@ final class PruneCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output folder.")
     Path out;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    BackendOptions backend;
 
     @Override
     public Integer call() throws Exception {
@@ -77,7 +77,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         boolean selects = method == Method.red || method == Method.magnitude || method == Method.minitron;
         NormInit gains = normInit != null ? NormInit.parse(normInit) : selects ? NormInit.TEACHER : NormInit.ONES;
-        try (CpuBackend be = threads == null ? new CpuBackend() : new CpuBackend(threads)) {
+        try (CpuBackend be = backend.open()) {
             CausalLM teacher = HfModelReader.load(model, be);
             ModelConfig c = teacher.config();
             if (hiddenSize <= 0 || hiddenSize > c.hiddenSize()) {

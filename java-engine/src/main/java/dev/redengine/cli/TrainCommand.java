@@ -16,6 +16,7 @@ import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.RandomInit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -76,8 +77,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output HF folder (written atomically file by file, with trainer_state.json).")
     Path out;
 
-    @Option(names = "--threads", description = "CPU threads (default: all cores).")
-    Integer threads;
+    @Mixin
+    BackendOptions backend;
 
     @Override
     public Integer call() throws Exception {
@@ -85,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps and --batch must be positive");
         }
         PrintWriter log = spec.commandLine().getErr();
-        try (CpuBackend be = threads == null ? new CpuBackend() : new CpuBackend(threads)) {
+        try (CpuBackend be = backend.open()) {
             ModelConfig config = ModelConfig.load(model);
             CausalLM lm = fromScratch ? new CausalLM(config, RandomInit.forTraining(be, config, seed), be)
                     : HfModelReader.load(model, be);

@@ -8,7 +8,9 @@ import dev.redengine.model.Parameters;
 import dev.redengine.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
 
@@ -39,6 +41,14 @@ public final class LowRankStudent {
     private final Map<String, Tensor> projectionGrads = new LinkedHashMap<>();
     private final Parameters gains = new Parameters();                      // [d'] each
     private final Parameters folded;
+    private final List<Projected> projected = new ArrayList<>();
+
+    private enum Side { INPUT, OUTPUT, OUTPUT_BIAS }
+
+    /** One student tensor computed from a teacher tensor and a projection, with where its gradient goes. */
+    private record Projected(String name, Side side, Tensor teacher, Tensor student, Tensor projection,
+                             Tensor projectionGrad) {
+    }
 
     public LowRankStudent(ModelConfig teacherConfig, Parameters teacher, int studentHidden, ProjectionInit init,
                           NormInit normInit, long seed, Backend be) {
@@ -89,12 +99,23 @@ public final class LowRankStudent {
             }
             folded.put(s.name(), shared != null ? shared : be.allocate(s.shape()));
         }
+        for (ParameterSpec s : ParameterSpec.of(studentConfig)) {
+            String name = s.name();
+            if (!hasResidualDim(name) || isResidualNorm(name)) {
+                continue;
+            }
+            String prefix = name.substring(0, name.lastIndexOf('.'));
+            Side side = name.endsWith(".bias") ? Side.OUTPUT_BIAS : isOutputSide(prefix) ? Side.OUTPUT : Side.INPUT;
+            String proj = projectionFor(prefix);
+            projected.add(new Projected(name, side, teacher.get(name), folded.get(name), projections.get(proj),
+                    projectionGrads.get(proj)));
+        }
         fold();
     }
 
     /** Weight types that get a projection, in HF order. */
     static Iterable<String> projectionNames(ModelConfig c) {
-        var names = new java.util.ArrayList<String>();
+        var names = new ArrayList<String>();
         names.add(EMBEDDING);
         for (int l = 0; l < c.numLayers(); l++) {
             String p = "model.layers." + l + ".";
@@ -163,22 +184,12 @@ public final class LowRankStudent {
 
     /** Recomputes every projected student weight from the frozen teacher and the current projections. */
     public void fold() {
-        for (ParameterSpec s : ParameterSpec.of(studentConfig)) {
-            String name = s.name();
-            if (!hasResidualDim(name) || isResidualNorm(name)) {
-                continue;
-            }
-            String prefix = name.substring(0, name.lastIndexOf('.'));
-            Tensor p = projections.get(projectionFor(prefix));
-            Tensor w = teacher.get(name);
-            Tensor out = folded.get(name);
-            if (name.endsWith(".bias")) {
-                int d = w.dim(0);
-                be.matmul(out.view(1, out.dim(0)), w.view(1, d), false, p, false, 1f, 0f);  // b^S = W^p^T b
-            } else if (isOutputSide(prefix)) {
-                be.matmul(out, p, true, w, false, 1f, 0f);                                   // W^S = W^p^T W
-            } else {
-                be.matmul(out, w, false, p, false, 1f, 0f);                                  // W^S = W W^p
+        for (Projected w : projected) {
+            switch (w.side()) {
+                case INPUT -> be.matmul(w.student(), w.teacher(), false, w.projection(), false, 1f, 0f);   // W^S = W W^p
+                case OUTPUT -> be.matmul(w.student(), w.projection(), true, w.teacher(), false, 1f, 0f);  // W^S = W^p^T W
+                case OUTPUT_BIAS -> be.matmul(w.student().view(1, w.student().dim(0)),                     // b^S = W^p^T b
+                        w.teacher().view(1, w.teacher().dim(0)), false, w.projection(), false, 1f, 0f);
             }
         }
     }
@@ -192,22 +203,13 @@ public final class LowRankStudent {
      * work: the gains are the folded model's norm weights, so its gradients for them are theirs.
      */
     public void backward(Parameters studentGrads) {
-        for (ParameterSpec s : ParameterSpec.of(studentConfig)) {
-            String name = s.name();
-            if (!hasResidualDim(name) || isResidualNorm(name)) {
-                continue;
-            }
-            String prefix = name.substring(0, name.lastIndexOf('.'));
-            Tensor dp = projectionGrads.get(projectionFor(prefix));
-            Tensor w = teacher.get(name);
-            Tensor dws = studentGrads.get(name);
-            if (name.endsWith(".bias")) {
-                int d = w.dim(0);
-                be.matmul(dp, w.view(1, d), true, dws.view(1, dws.dim(0)), false, 1f, 1f);  // += b (db^S)^T
-            } else if (isOutputSide(prefix)) {
-                be.matmul(dp, w, false, dws, true, 1f, 1f);                                  // += W dW^S^T
-            } else {
-                be.matmul(dp, w, true, dws, false, 1f, 1f);                                  // += W^T dW^S
+        for (Projected w : projected) {
+            Tensor dws = studentGrads.get(w.name()), dp = w.projectionGrad();
+            switch (w.side()) {
+                case INPUT -> be.matmul(dp, w.teacher(), true, dws, false, 1f, 1f);                        // += W^T dW^S
+                case OUTPUT -> be.matmul(dp, w.teacher(), false, dws, true, 1f, 1f);                       // += W dW^S^T
+                case OUTPUT_BIAS -> be.matmul(dp, w.teacher().view(1, w.teacher().dim(0)), true,           // += b (db^S)^T
+                        dws.view(1, dws.dim(0)), false, 1f, 1f);
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.redengine.distill;
 
+import dev.redengine.model.RandomInit;
+
 import java.util.Arrays;
 import java.util.SplittableRandom;
 
@@ -79,7 +81,6 @@ public sealed interface ProjectionInit {
     }
 
     static double gaussian(SplittableRandom rng) {
-        double u1 = 1 - rng.nextDouble(), u2 = rng.nextDouble();
-        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+        return RandomInit.gaussian(rng);
     }
 }

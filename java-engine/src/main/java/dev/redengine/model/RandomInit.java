@@ -5,30 +5,22 @@ import dev.redengine.backend.Backend;
 import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
-/**
- * Seeded random weights for tests and benchmarks: matrices N(0, std^2), norm gains 1 + N(0, 0.1^2) and
- * biases N(0, 0.05^2) so that neither is trivially 1 or 0 (the same recipe as the HF golden fixtures).
- */
+/** Seeded random weights: for training from scratch, and for tests and benchmarks. */
 public final class RandomInit {
     private RandomInit() {
     }
 
+    /** Draws one element given a standard normal z. */
+    private interface Draw {
+        float of(double z);
+    }
+
+    /**
+     * Matrices N(0, std^2), norm gains 1 + N(0, 0.1^2) and biases N(0, 0.05^2), so that neither is trivially
+     * 1 or 0 (the recipe of the HF golden fixtures): what gradient checks need.
+     */
     public static Parameters parameters(Backend be, ModelConfig config, long seed, double std) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        Parameters p = new Parameters();
-        for (ParameterSpec s : ParameterSpec.of(config)) {
-            float[] v = new float[Math.toIntExact(s.numel())];
-            boolean norm = s.name().endsWith("norm.weight");
-            boolean bias = s.name().endsWith(".bias");
-            for (int i = 0; i < v.length; i++) {
-                double z = gaussian(rng);
-                v[i] = (float) (norm ? 1 + 0.1 * z : bias ? 0.05 * z : std * z);
-            }
-            var t = be.allocate(s.shape());
-            be.copyFromHost(t, MemorySegment.ofArray(v));
-            p.put(s.name(), t);
-        }
-        return p;
+        return draw(be, config, seed, z -> (float) (0.1 * z + 1), z -> (float) (0.05 * z), z -> (float) (std * z));
     }
 
     /**
@@ -37,14 +29,17 @@ public final class RandomInit {
      */
     public static Parameters forTraining(Backend be, ModelConfig config, long seed) {
         double std = config.raw().path("initializer_range").asDouble(0.02);
+        return draw(be, config, seed, z -> 1f, z -> 0f, z -> (float) (std * z));
+    }
+
+    private static Parameters draw(Backend be, ModelConfig config, long seed, Draw norm, Draw bias, Draw matrix) {
         SplittableRandom rng = new SplittableRandom(seed);
         Parameters p = new Parameters();
         for (ParameterSpec s : ParameterSpec.of(config)) {
+            Draw d = s.name().endsWith("norm.weight") ? norm : s.name().endsWith(".bias") ? bias : matrix;
             float[] v = new float[Math.toIntExact(s.numel())];
-            boolean norm = s.name().endsWith("norm.weight");
-            boolean bias = s.name().endsWith(".bias");
             for (int i = 0; i < v.length; i++) {
-                v[i] = norm ? 1f : bias ? 0f : (float) (std * gaussian(rng));
+                v[i] = d.of(gaussian(rng));
             }
             var t = be.allocate(s.shape());
             be.copyFromHost(t, MemorySegment.ofArray(v));
@@ -53,7 +48,8 @@ public final class RandomInit {
         return p;
     }
 
-    static double gaussian(SplittableRandom rng) {
+    /** A standard normal draw (Box-Muller), reproducible for a given generator state. */
+    public static double gaussian(SplittableRandom rng) {
         double u1 = 1 - rng.nextDouble(), u2 = rng.nextDouble();
         return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
     }
