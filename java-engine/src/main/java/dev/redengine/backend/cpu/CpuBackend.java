@@ -210,13 +210,7 @@ public final class CpuBackend implements Backend {
             for (int r = from; r < to; r++) {
                 long t = r % seqLen;
                 for (int h = 0; h < heads; h++) {
-                    long base = ((long) r * heads + h) * d;
-                    for (int i = 0; i < half; i++) {
-                        float c = cs.getAtIndex(F, t * half + i), s = sign * ss.getAtIndex(F, t * half + i);
-                        float x1 = xs.getAtIndex(F, base + i), x2 = xs.getAtIndex(F, base + i + half);
-                        xs.setAtIndex(F, base + i, x1 * c - x2 * s);
-                        xs.setAtIndex(F, base + i + half, x2 * c + x1 * s);
-                    }
+                    Simd.rotatePairs(xs, ((long) r * heads + h) * d, cs, ss, t * half, sign, half);
                 }
             }
         });

@@ -167,6 +167,27 @@ public final class Simd {
         }
     }
 
+    /**
+     * Rotates the pairs (x[base + i], x[base + half + i]), i < half, by the angle whose cos and sin are at
+     * cos[t0 + i], sign * sin[t0 + i]: x1' = x1 c - x2 s, x2' = x2 c + x1 s (same rounding as the scalar form).
+     */
+    public static void rotatePairs(MemorySegment x, long base, MemorySegment cos, MemorySegment sin, long t0,
+                                   float sign, int half) {
+        int i = 0;
+        for (int bound = S.loopBound(half); i < bound; i += S.length()) {
+            FloatVector c = load(cos, t0 + i), sn = load(sin, t0 + i).mul(sign);
+            FloatVector x1 = load(x, base + i), x2 = load(x, base + half + i);
+            x1.mul(c).sub(x2.mul(sn)).intoMemorySegment(x, (base + i) * 4, LE);
+            x2.mul(c).add(x1.mul(sn)).intoMemorySegment(x, (base + half + i) * 4, LE);
+        }
+        for (; i < half; i++) {
+            float c = cos.getAtIndex(F, t0 + i), sn = sign * sin.getAtIndex(F, t0 + i);
+            float x1 = x.getAtIndex(F, base + i), x2 = x.getAtIndex(F, base + half + i);
+            x.setAtIndex(F, base + i, x1 * c - x2 * sn);
+            x.setAtIndex(F, base + half + i, x2 * c + x1 * sn);
+        }
+    }
+
     /** out = silu(gate) * up. */
     public static void swiglu(MemorySegment out, MemorySegment gate, MemorySegment up, long o, int n) {
         int i = 0;
