@@ -219,41 +219,43 @@ public final class CpuBackend implements Backend {
     @Override
     public void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
         AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
-        // One task per (batch, kv head): K and V of that head are gathered once into contiguous heap rows.
+        // One task per (batch, kv head): K (transposed, [D, T]) and V ([T, D]) of that head are gathered once
+        // into heap arrays; scores are computed vectorised over keys, the output in registers over D.
+        int d = s.dim();
         parallel.forRange(batch * s.kvHeads(), 1, (from, to) -> {
-            float[] kh = new float[seqLen * s.dim()], vh = new float[seqLen * s.dim()];
-            float[] qRow = new float[s.dim()], oRow = new float[s.dim()], p = new float[seqLen];
+            float[] kh = new float[seqLen * d], kT = new float[d * seqLen], vh = new float[seqLen * d];
+            float[] qRow = new float[d], oRow = new float[d], p = new float[seqLen];
             for (int task = from; task < to; task++) {
                 int b = task / s.kvHeads(), g = task % s.kvHeads();
                 s.gatherKv(k, b, g, kh);
                 s.gatherKv(v, b, g, vh);
+                transpose(kh, seqLen, d, kT);
                 for (int h = g * s.group(); h < (g + 1) * s.group(); h++) {
                     long probBase = ((long) b * s.heads() + h) * seqLen * seqLen;
                     for (int t = 0; t < seqLen; t++) {
-                        MemorySegment.copy(q.data(), F, s.qOffset(b, t, h) * 4, qRow, 0, s.dim());
-                        float max = Float.NEGATIVE_INFINITY;
-                        for (int j = 0; j <= t; j++) {
-                            p[j] = scale * Simd.dot(qRow, 0, kh, j * s.dim(), s.dim());
-                            max = Math.max(max, p[j]);
-                        }
-                        double sum = 0;
-                        for (int j = 0; j <= t; j++) {
-                            p[j] = (float) Math.exp(p[j] - max);
-                            sum += p[j];
-                        }
-                        float inv = (float) (1.0 / sum);
-                        Arrays.fill(oRow, 0f);
-                        for (int j = 0; j <= t; j++) {
-                            p[j] *= inv;
-                            Simd.axpy(p[j], vh, j * s.dim(), oRow, 0, s.dim());
-                        }
-                        Arrays.fill(p, t + 1, seqLen, 0f);
+                        int n = t + 1;
+                        MemorySegment.copy(q.data(), F, s.qOffset(b, t, h) * 4, qRow, 0, d);
+                        Simd.rowTimesTransposed(qRow, 0, kT, seqLen, d, n, p);
+                        float max = Simd.scaleMax(p, scale, n);
+                        double sum = Simd.expShiftSum(p, max, n);
+                        Simd.scale(p, (float) (1.0 / sum), n);
+                        Simd.weightedRowSum(p, 0, n, vh, 0, d, oRow, 0, false);
+                        Arrays.fill(p, n, seqLen, 0f);
                         MemorySegment.copy(p, 0, probs.data(), F, (probBase + (long) t * seqLen) * 4, seqLen);
-                        MemorySegment.copy(oRow, 0, out.data(), F, s.qOffset(b, t, h) * 4, s.dim());
+                        MemorySegment.copy(oRow, 0, out.data(), F, s.qOffset(b, t, h) * 4, d);
                     }
                 }
             }
         });
+    }
+
+    /** dst [cols, rows] = src [rows, cols]^T. */
+    private static void transpose(float[] src, int rows, int cols, float[] dst) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst[c * rows + r] = src[r * cols + c];
+            }
+        }
     }
 
     @Override
