@@ -225,16 +225,16 @@ public final class Simd {
     }
 
     /**
-     * out[oo + c] (+)= sum_{i < n} p[po + i] * v[vo + i * d + c] for c < d: a weighted sum of n rows of v,
-     * accumulated in registers (no load/store of the output per row).
+     * out[oo + c] (+)= sum_{i < n} p[po + i * ps] * v[vo + i * d + c] for c < d: a weighted sum of n rows of
+     * v (weights with stride ps), accumulated in registers (no load/store of the output per row).
      */
-    public static void weightedRowSum(float[] p, int po, int n, float[] v, int vo, int d, float[] out, int oo,
+    public static void weightedRowSum(float[] p, int po, int ps, int n, float[] v, int vo, int d, float[] out, int oo,
                                       boolean accumulate) {
         int l = S.length(), c = 0;
         for (; c + 4 * l <= d; c += 4 * l) {
             FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
             for (int i = 0, row = vo + c; i < n; i++, row += d) {
-                FloatVector pi = FloatVector.broadcast(S, p[po + i]);
+                FloatVector pi = FloatVector.broadcast(S, p[po + i * ps]);
                 a0 = FloatVector.fromArray(S, v, row).fma(pi, a0);
                 a1 = FloatVector.fromArray(S, v, row + l).fma(pi, a1);
                 a2 = FloatVector.fromArray(S, v, row + 2 * l).fma(pi, a2);
@@ -248,14 +248,14 @@ public final class Simd {
         for (; c + l <= d; c += l) {
             FloatVector a0 = FloatVector.zero(S);
             for (int i = 0, row = vo + c; i < n; i++, row += d) {
-                a0 = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, p[po + i]), a0);
+                a0 = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, p[po + i * ps]), a0);
             }
             store(a0, out, oo + c, accumulate);
         }
         for (; c < d; c++) {
             float acc = 0;
             for (int i = 0; i < n; i++) {
-                acc += p[po + i] * v[vo + i * d + c];
+                acc += p[po + i * ps] * v[vo + i * d + c];
             }
             out[oo + c] = accumulate ? out[oo + c] + acc : acc;
         }
