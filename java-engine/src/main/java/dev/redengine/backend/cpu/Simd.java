@@ -361,12 +361,21 @@ public final class Simd {
         return m;
     }
 
-    /** sum_i exp(x[i] - shift), accumulated in double for long vocabularies. */
+    /**
+     * sum_i exp(x[i] - shift), accumulated in double for long vocabularies: float lanes over blocks of 512
+     * elements, each block's lanes then added into the double (one horizontal reduction per block).
+     */
     public static double sumExp(MemorySegment x, long xo, float shift, int n) {
         double sum = 0;
         int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            sum += load(x, xo + i).sub(shift).lanewise(VectorOperators.EXP).reduceLanes(VectorOperators.ADD);
+        int bound = S.loopBound(n);
+        while (i < bound) {
+            int blockEnd = Math.min(bound, i + 512);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < blockEnd; i += S.length()) {
+                acc = acc.add(load(x, xo + i).sub(shift).lanewise(VectorOperators.EXP));
+            }
+            sum += acc.reduceLanes(VectorOperators.ADD);
         }
         for (; i < n; i++) {
             sum += Math.exp(x.getAtIndex(F, xo + i) - shift);
