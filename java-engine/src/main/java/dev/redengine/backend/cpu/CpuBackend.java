@@ -210,13 +210,7 @@ public final class CpuBackend implements Backend {
             for (int r = from; r < to; r++) {
                 long t = r % seqLen;
                 for (int h = 0; h < heads; h++) {
-                    long base = ((long) r * heads + h) * d;
-                    for (int i = 0; i < half; i++) {
-                        float c = cs.getAtIndex(F, t * half + i), s = sign * ss.getAtIndex(F, t * half + i);
-                        float x1 = xs.getAtIndex(F, base + i), x2 = xs.getAtIndex(F, base + i + half);
-                        xs.setAtIndex(F, base + i, x1 * c - x2 * s);
-                        xs.setAtIndex(F, base + i + half, x2 * c + x1 * s);
-                    }
+                    Simd.rotatePairs(xs, ((long) r * heads + h) * d, cs, ss, t * half, sign, half);
                 }
             }
         });
@@ -225,41 +219,43 @@ public final class CpuBackend implements Backend {
     @Override
     public void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
         AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
-        // One task per (batch, kv head): K and V of that head are gathered once into contiguous heap rows.
+        // One task per (batch, kv head): K (transposed, [D, T]) and V ([T, D]) of that head are gathered once
+        // into heap arrays; scores are computed vectorised over keys, the output in registers over D.
+        int d = s.dim();
         parallel.forRange(batch * s.kvHeads(), 1, (from, to) -> {
-            float[] kh = new float[seqLen * s.dim()], vh = new float[seqLen * s.dim()];
-            float[] qRow = new float[s.dim()], oRow = new float[s.dim()], p = new float[seqLen];
+            float[] kh = new float[seqLen * d], kT = new float[d * seqLen], vh = new float[seqLen * d];
+            float[] qRow = new float[d], oRow = new float[d], p = new float[seqLen];
             for (int task = from; task < to; task++) {
                 int b = task / s.kvHeads(), g = task % s.kvHeads();
                 s.gatherKv(k, b, g, kh);
                 s.gatherKv(v, b, g, vh);
+                transpose(kh, seqLen, d, kT);
                 for (int h = g * s.group(); h < (g + 1) * s.group(); h++) {
                     long probBase = ((long) b * s.heads() + h) * seqLen * seqLen;
                     for (int t = 0; t < seqLen; t++) {
-                        MemorySegment.copy(q.data(), F, s.qOffset(b, t, h) * 4, qRow, 0, s.dim());
-                        float max = Float.NEGATIVE_INFINITY;
-                        for (int j = 0; j <= t; j++) {
-                            p[j] = scale * Simd.dot(qRow, 0, kh, j * s.dim(), s.dim());
-                            max = Math.max(max, p[j]);
-                        }
-                        double sum = 0;
-                        for (int j = 0; j <= t; j++) {
-                            p[j] = (float) Math.exp(p[j] - max);
-                            sum += p[j];
-                        }
-                        float inv = (float) (1.0 / sum);
-                        Arrays.fill(oRow, 0f);
-                        for (int j = 0; j <= t; j++) {
-                            p[j] *= inv;
-                            Simd.axpy(p[j], vh, j * s.dim(), oRow, 0, s.dim());
-                        }
-                        Arrays.fill(p, t + 1, seqLen, 0f);
+                        int n = t + 1;
+                        MemorySegment.copy(q.data(), F, s.qOffset(b, t, h) * 4, qRow, 0, d);
+                        Simd.rowTimesTransposed(qRow, 0, kT, seqLen, d, n, p);
+                        float max = Simd.scaleMax(p, scale, n);
+                        double sum = Simd.expShiftSum(p, max, n);
+                        Simd.scale(p, (float) (1.0 / sum), n);
+                        Simd.weightedRowSum(p, 0, 1, n, vh, 0, d, oRow, 0, false);
+                        Arrays.fill(p, n, seqLen, 0f);
                         MemorySegment.copy(p, 0, probs.data(), F, (probBase + (long) t * seqLen) * 4, seqLen);
-                        MemorySegment.copy(oRow, 0, out.data(), F, s.qOffset(b, t, h) * 4, s.dim());
+                        MemorySegment.copy(oRow, 0, out.data(), F, s.qOffset(b, t, h) * 4, d);
                     }
                 }
             }
         });
+    }
+
+    /** dst [cols, rows] = src [rows, cols]^T. */
+    private static void transpose(float[] src, int rows, int cols, float[] dst) {
+        for (int r = 0; r < rows; r++) {
+            for (int c = 0; c < cols; c++) {
+                dst[c * rows + r] = src[r * cols + c];
+            }
+        }
     }
 
     @Override
@@ -267,37 +263,47 @@ public final class CpuBackend implements Backend {
                                   Tensor probs, int batch, int seqLen, float scale) {
         AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
         int d = s.dim();
+        // Per (batch, kv head), per query head of its group, two phases without per-pair reductions:
+        //  1. for each query t: dP = dO_t V^T (vectorised over keys, V transposed), dS = P (dP - P.dP) scale,
+        //     dQ_t = dS K; the rows of P and dS are kept ([T, T] heap arrays);
+        //  2. for each key j: dV_j += sum_t P[t, j] dO_t and dK_j += sum_t dS[t, j] Q_t, in registers over D.
         parallel.forRange(batch * s.kvHeads(), 1, (from, to) -> {
-            float[] kh = new float[seqLen * d], vh = new float[seqLen * d];
+            float[] kh = new float[seqLen * d], vh = new float[seqLen * d], vT = new float[d * seqLen];
+            float[] qh = new float[seqLen * d], doh = new float[seqLen * d];
             float[] dkh = new float[seqLen * d], dvh = new float[seqLen * d];
-            float[] qRow = new float[d], doRow = new float[d], dqRow = new float[d];
-            float[] p = new float[seqLen], dp = new float[seqLen];
+            // Row stride padded by one cache line: phase 2 walks columns, and a power-of-two stride would map a
+            // whole column onto a few cache sets.
+            int ldp = seqLen + 16;
+            float[] pAll = new float[seqLen * ldp], dsAll = new float[seqLen * ldp];
+            float[] dqRow = new float[d], dp = new float[seqLen];
             for (int task = from; task < to; task++) {
                 int b = task / s.kvHeads(), g = task % s.kvHeads();
                 s.gatherKv(k, b, g, kh);
                 s.gatherKv(v, b, g, vh);
+                transpose(vh, seqLen, d, vT);
                 Arrays.fill(dkh, 0f);
                 Arrays.fill(dvh, 0f);
                 for (int h = g * s.group(); h < (g + 1) * s.group(); h++) {
                     long probBase = ((long) b * s.heads() + h) * seqLen * seqLen;
                     for (int t = 0; t < seqLen; t++) {
-                        MemorySegment.copy(q.data(), F, s.qOffset(b, t, h) * 4, qRow, 0, d);
-                        MemorySegment.copy(dout.data(), F, s.qOffset(b, t, h) * 4, doRow, 0, d);
-                        MemorySegment.copy(probs.data(), F, (probBase + (long) t * seqLen) * 4, p, 0, t + 1);
-                        // dP[j] = dout . v_j ; dS[j] = P[j] (dP[j] - sum_j' P[j'] dP[j'])
-                        float pdp = 0;
-                        for (int j = 0; j <= t; j++) {
-                            dp[j] = Simd.dot(doRow, 0, vh, j * d, d);
-                            pdp += p[j] * dp[j];
-                            Simd.axpy(p[j], doRow, 0, dvh, j * d, d); // dV_j += P[j] dout
+                        MemorySegment.copy(q.data(), F, s.qOffset(b, t, h) * 4, qh, t * d, d);
+                        MemorySegment.copy(dout.data(), F, s.qOffset(b, t, h) * 4, doh, t * d, d);
+                    }
+                    for (int t = 0; t < seqLen; t++) {
+                        int n = t + 1, row = t * ldp;
+                        MemorySegment.copy(probs.data(), F, (probBase + (long) t * seqLen) * 4, pAll, row, n);
+                        Simd.rowTimesTransposed(doh, t * d, vT, seqLen, d, n, dp);   // dP[j] = dout . v_j
+                        float pdp = Simd.dot(pAll, row, dp, 0, n);
+                        for (int j = 0; j < n; j++) {
+                            dsAll[row + j] = pAll[row + j] * (dp[j] - pdp) * scale;
                         }
-                        Arrays.fill(dqRow, 0f);
-                        for (int j = 0; j <= t; j++) {
-                            float ds = p[j] * (dp[j] - pdp) * scale;
-                            Simd.axpy(ds, kh, j * d, dqRow, 0, d);
-                            Simd.axpy(ds, qRow, 0, dkh, j * d, d);
-                        }
+                        Simd.weightedRowSum(dsAll, row, 1, n, kh, 0, d, dqRow, 0, false); // dQ_t = dS K
                         MemorySegment.copy(dqRow, 0, dq.data(), F, s.qOffset(b, t, h) * 4, d);
+                    }
+                    for (int j = 0; j < seqLen; j++) {
+                        int m = seqLen - j, first = j * ldp + j; // rows t = j .. T-1 of column j
+                        Simd.weightedRowSum(pAll, first, ldp, m, doh, j * d, d, dvh, j * d, true);
+                        Simd.weightedRowSum(dsAll, first, ldp, m, qh, j * d, d, dkh, j * d, true);
                     }
                 }
                 s.scatterKv(dk, b, g, dkh);

@@ -205,6 +205,149 @@ public final class Simd {
         }
     }
 
+    /**
+     * Rotates the pairs (x[base + i], x[base + half + i]), i < half, by the angle whose cos and sin are at
+     * cos[t0 + i], sign * sin[t0 + i]: x1' = x1 c - x2 s, x2' = x2 c + x1 s (same rounding as the scalar form).
+     */
+    public static void rotatePairs(MemorySegment x, long base, MemorySegment cos, MemorySegment sin, long t0,
+                                   float sign, int half) {
+        int i = 0;
+        for (int bound = S.loopBound(half); i < bound; i += S.length()) {
+            FloatVector c = load(cos, t0 + i), sn = load(sin, t0 + i).mul(sign);
+            FloatVector x1 = load(x, base + i), x2 = load(x, base + half + i);
+            x1.mul(c).sub(x2.mul(sn)).intoMemorySegment(x, (base + i) * 4, LE);
+            x2.mul(c).add(x1.mul(sn)).intoMemorySegment(x, (base + half + i) * 4, LE);
+        }
+        for (; i < half; i++) {
+            float c = cos.getAtIndex(F, t0 + i), sn = sign * sin.getAtIndex(F, t0 + i);
+            float x1 = x.getAtIndex(F, base + i), x2 = x.getAtIndex(F, base + half + i);
+            x.setAtIndex(F, base + i, x1 * c - x2 * sn);
+            x.setAtIndex(F, base + half + i, x2 * c + x1 * sn);
+        }
+    }
+
+    /**
+     * out[j] = sum_c q[qo + c] * kT[c * ldk + j] for j < n: one query row against n keys stored transposed
+     * ([D, ldk]), vectorised over keys so that no horizontal reduction is needed.
+     */
+    public static void rowTimesTransposed(float[] q, int qo, float[] kT, int ldk, int d, int n, float[] out) {
+        int l = S.length(), j = 0;
+        for (; j + 4 * l <= n; j += 4 * l) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int c = 0, row = j; c < d; c++, row += ldk) {
+                FloatVector qc = FloatVector.broadcast(S, q[qo + c]);
+                a0 = FloatVector.fromArray(S, kT, row).fma(qc, a0);
+                a1 = FloatVector.fromArray(S, kT, row + l).fma(qc, a1);
+                a2 = FloatVector.fromArray(S, kT, row + 2 * l).fma(qc, a2);
+                a3 = FloatVector.fromArray(S, kT, row + 3 * l).fma(qc, a3);
+            }
+            a0.intoArray(out, j);
+            a1.intoArray(out, j + l);
+            a2.intoArray(out, j + 2 * l);
+            a3.intoArray(out, j + 3 * l);
+        }
+        for (; j + l <= n; j += l) {
+            FloatVector a0 = FloatVector.zero(S);
+            for (int c = 0, row = j; c < d; c++, row += ldk) {
+                a0 = FloatVector.fromArray(S, kT, row).fma(FloatVector.broadcast(S, q[qo + c]), a0);
+            }
+            a0.intoArray(out, j);
+        }
+        for (; j < n; j++) {
+            float acc = 0;
+            for (int c = 0; c < d; c++) {
+                acc += q[qo + c] * kT[c * ldk + j];
+            }
+            out[j] = acc;
+        }
+    }
+
+    /**
+     * out[oo + c] (+)= sum_{i < n} p[po + i * ps] * v[vo + i * d + c] for c < d: a weighted sum of n rows of
+     * v (weights with stride ps), accumulated in registers (no load/store of the output per row).
+     */
+    public static void weightedRowSum(float[] p, int po, int ps, int n, float[] v, int vo, int d, float[] out, int oo,
+                                      boolean accumulate) {
+        int l = S.length(), c = 0;
+        for (; c + 4 * l <= d; c += 4 * l) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+            for (int i = 0, row = vo + c; i < n; i++, row += d) {
+                FloatVector pi = FloatVector.broadcast(S, p[po + i * ps]);
+                a0 = FloatVector.fromArray(S, v, row).fma(pi, a0);
+                a1 = FloatVector.fromArray(S, v, row + l).fma(pi, a1);
+                a2 = FloatVector.fromArray(S, v, row + 2 * l).fma(pi, a2);
+                a3 = FloatVector.fromArray(S, v, row + 3 * l).fma(pi, a3);
+            }
+            store(a0, out, oo + c, accumulate);
+            store(a1, out, oo + c + l, accumulate);
+            store(a2, out, oo + c + 2 * l, accumulate);
+            store(a3, out, oo + c + 3 * l, accumulate);
+        }
+        for (; c + l <= d; c += l) {
+            FloatVector a0 = FloatVector.zero(S);
+            for (int i = 0, row = vo + c; i < n; i++, row += d) {
+                a0 = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, p[po + i * ps]), a0);
+            }
+            store(a0, out, oo + c, accumulate);
+        }
+        for (; c < d; c++) {
+            float acc = 0;
+            for (int i = 0; i < n; i++) {
+                acc += p[po + i * ps] * v[vo + i * d + c];
+            }
+            out[oo + c] = accumulate ? out[oo + c] + acc : acc;
+        }
+    }
+
+    private static void store(FloatVector a, float[] out, int o, boolean accumulate) {
+        (accumulate ? a.add(FloatVector.fromArray(S, out, o)) : a).intoArray(out, o);
+    }
+
+    /** x[i] *= s over a heap array; returns max_i of the scaled values. */
+    public static float scaleMax(float[] x, float s, int n) {
+        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector v = FloatVector.fromArray(S, x, i).mul(s);
+            v.intoArray(x, i);
+            m = m.max(v);
+        }
+        float max = m.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) {
+            x[i] *= s;
+            max = Math.max(max, x[i]);
+        }
+        return max;
+    }
+
+    /** x[i] = exp(x[i] - shift) over a heap array; returns the sum (float lanes, then double). */
+    public static double expShiftSum(float[] x, float shift, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector e = FloatVector.fromArray(S, x, i).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(x, i);
+            acc = acc.add(e);
+        }
+        double sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            x[i] = (float) Math.exp(x[i] - shift);
+            sum += x[i];
+        }
+        return sum;
+    }
+
+    /** x[i] *= s over a heap array. */
+    public static void scale(float[] x, float s, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, x, i).mul(s).intoArray(x, i);
+        }
+        for (; i < n; i++) {
+            x[i] *= s;
+        }
+    }
+
     /** out = silu(gate) * up. */
     public static void swiglu(MemorySegment out, MemorySegment gate, MemorySegment up, long o, int n) {
         int i = 0;
@@ -256,12 +399,21 @@ public final class Simd {
         return m;
     }
 
-    /** sum_i exp(x[i] - shift), accumulated in double for long vocabularies. */
+    /**
+     * sum_i exp(x[i] - shift), accumulated in double for long vocabularies: float lanes over blocks of 512
+     * elements, each block's lanes then added into the double (one horizontal reduction per block).
+     */
     public static double sumExp(MemorySegment x, long xo, float shift, int n) {
         double sum = 0;
         int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            sum += load(x, xo + i).sub(shift).lanewise(VectorOperators.EXP).reduceLanes(VectorOperators.ADD);
+        int bound = S.loopBound(n);
+        while (i < bound) {
+            int blockEnd = Math.min(bound, i + 512);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < blockEnd; i += S.length()) {
+                acc = acc.add(load(x, xo + i).sub(shift).lanewise(VectorOperators.EXP));
+            }
+            sum += acc.reduceLanes(VectorOperators.ADD);
         }
         for (; i < n; i++) {
             sum += Math.exp(x.getAtIndex(F, xo + i) - shift);

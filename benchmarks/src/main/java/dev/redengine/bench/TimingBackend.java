@@ -1,0 +1,98 @@
+package dev.redengine.bench;
+
+import dev.redengine.backend.Backend;
+import dev.redengine.tensor.DType;
+import dev.redengine.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Delegates to another backend and adds up wall time and calls per op, for the train-step breakdown. */
+final class TimingBackend implements Backend {
+    private final Backend be;
+    final Map<String, long[]> nanos = new TreeMap<>(); // op -> {nanos, calls}
+
+    TimingBackend(Backend be) {
+        this.be = be;
+    }
+
+    void reset() {
+        nanos.clear();
+    }
+
+    private void time(String op, Runnable r) {
+        long t0 = System.nanoTime();
+        r.run();
+        long[] acc = nanos.computeIfAbsent(op, k -> new long[2]);
+        acc[0] += System.nanoTime() - t0;
+        acc[1]++;
+    }
+
+    @Override public String name() { return "timed " + be.name(); }
+    @Override public Tensor allocate(DType dtype, int... shape) { return be.allocate(dtype, shape); }
+    @Override public void copyFromHost(Tensor dst, MemorySegment src) { time("copyFromHost", () -> be.copyFromHost(dst, src)); }
+    @Override public void copyToHost(MemorySegment dst, Tensor src) { time("copyToHost", () -> be.copyToHost(dst, src)); }
+    @Override public void zero(Tensor t) { time("zero", () -> be.zero(t)); }
+    @Override public void copy(Tensor dst, Tensor src) { time("copy", () -> be.copy(dst, src)); }
+    @Override public void add(Tensor out, Tensor a, Tensor b) { time("add", () -> be.add(out, a, b)); }
+    @Override public void accumulate(Tensor dst, Tensor src) { time("accumulate", () -> be.accumulate(dst, src)); }
+    @Override public void scale(Tensor x, float s) { time("scale", () -> be.scale(x, s)); }
+
+    @Override
+    public void matmul(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
+        time("matmul", () -> be.matmul(c, a, transA, b, transB, alpha, beta));
+    }
+
+    @Override public void addBias(Tensor y, Tensor bias) { time("addBias", () -> be.addBias(y, bias)); }
+    @Override public void biasBackward(Tensor dbias, Tensor dy) { time("biasBackward", () -> be.biasBackward(dbias, dy)); }
+    @Override public void embedding(Tensor out, Tensor ids, Tensor table) { time("embedding", () -> be.embedding(out, ids, table)); }
+
+    @Override
+    public void embeddingBackward(Tensor dtable, Tensor ids, Tensor dout) {
+        time("embeddingBackward", () -> be.embeddingBackward(dtable, ids, dout));
+    }
+
+    @Override
+    public void rmsnorm(Tensor out, Tensor rstd, Tensor x, Tensor weight, float eps) {
+        time("rmsnorm", () -> be.rmsnorm(out, rstd, x, weight, eps));
+    }
+
+    @Override
+    public void rmsnormBackward(Tensor dx, Tensor dweight, Tensor dout, Tensor x, Tensor weight, Tensor rstd) {
+        time("rmsnormBackward", () -> be.rmsnormBackward(dx, dweight, dout, x, weight, rstd));
+    }
+
+    @Override public void rope(Tensor x, Tensor cos, Tensor sin, int seqLen) { time("rope", () -> be.rope(x, cos, sin, seqLen)); }
+
+    @Override
+    public void ropeBackward(Tensor dx, Tensor cos, Tensor sin, int seqLen) {
+        time("ropeBackward", () -> be.ropeBackward(dx, cos, sin, seqLen));
+    }
+
+    @Override
+    public void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
+        time("attention", () -> be.attention(out, probs, q, k, v, batch, seqLen, scale));
+    }
+
+    @Override
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
+                                  Tensor probs, int batch, int seqLen, float scale) {
+        time("attentionBackward", () -> be.attentionBackward(dq, dk, dv, dout, q, k, v, probs, batch, seqLen, scale));
+    }
+
+    @Override public void swiglu(Tensor out, Tensor gate, Tensor up) { time("swiglu", () -> be.swiglu(out, gate, up)); }
+
+    @Override
+    public void swigluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up) {
+        time("swigluBackward", () -> be.swigluBackward(dgate, dup, dout, gate, up));
+    }
+
+    @Override
+    public void crossEntropy(Tensor losses, Tensor dlogits, Tensor logits, Tensor targets, float gradScale) {
+        time("crossEntropy", () -> be.crossEntropy(losses, dlogits, logits, targets, gradScale));
+    }
+
+    @Override public void synchronize() { be.synchronize(); }
+    @Override public void close() { be.close(); }
+}
