@@ -93,6 +93,24 @@ final class TimingBackend implements Backend {
         time("crossEntropy", () -> be.crossEntropy(losses, dlogits, logits, targets, gradScale));
     }
 
+    @Override public double sumSquares(Tensor x) { double[] r = new double[1]; time("sumSquares", () -> r[0] = be.sumSquares(x)); return r[0]; }
+
+    @Override
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float gradScale, float lr, float beta1, float beta2,
+                      float eps, float weightDecay, int step) {
+        time("adamw", () -> be.adamw(param, grad, m, v, gradScale, lr, beta1, beta2, eps, weightDecay, step));
+    }
+
+    @Override
+    public void absMeanOverTokens(Tensor out, Tensor x, int seqLen) {
+        time("absMeanOverTokens", () -> be.absMeanOverTokens(out, x, seqLen));
+    }
+
+    @Override
+    public void headNormMeanOverTokens(Tensor out, Tensor x, int seqLen) {
+        time("headNormMeanOverTokens", () -> be.headNormMeanOverTokens(out, x, seqLen));
+    }
+
     @Override public void synchronize() { be.synchronize(); }
     @Override public void close() { be.close(); }
 }
