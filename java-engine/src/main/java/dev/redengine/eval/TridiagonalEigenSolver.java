@@ -111,9 +111,7 @@ public final class TridiagonalEigenSolver implements GramEigenSolver {
             for (int i = 1; i < n; i++) {
                 s[i] = 0;
             }
-            for (int i = 1; i < n; i++) {
-                fusedRow(a, n, i, v, w, 0, 0, v, v[i], s);
-            }
+            fusedRows(a, n, 1, v, w, false, v, s);
         }
         for (int k = 0; k <= n - 3; k++) {
             // w = p - (tau/2)(p.v) v with p = tau s (rows/cols k+1..n-1)
@@ -155,14 +153,8 @@ public final class TridiagonalEigenSolver implements GramEigenSolver {
                 s2[j] = 0;
             }
             // fused pass: update rows r+1..n-1 and accumulate s2 = A22' v2
-            if (tau != 0) {
-                for (int i = r + 1; i < n; i++) {
-                    fusedRow(a, n, i, v, w, v[i], w[i], v2, v2[i], s2);
-                }
-            } else if (tau2 != 0) {
-                for (int i = r + 1; i < n; i++) {
-                    fusedRow(a, n, i, v, w, 0, 0, v2, v2[i], s2);
-                }
+            if (tau != 0 || tau2 != 0) {
+                fusedRows(a, n, r + 1, v, w, tau != 0, v2, s2);
             }
             double[] t = v;
             v = v2;
@@ -198,6 +190,74 @@ public final class TridiagonalEigenSolver implements GramEigenSolver {
         }
         e[k] = beta;
         return tau;
+    }
+
+    /** {@link #fusedRow} for rows {@code from..n-1}, two at a time; {@code update = false}: symv only. */
+    private static void fusedRows(double[] a, int n, int from, double[] v, double[] w, boolean update, double[] u,
+            double[] s) {
+        int i = from;
+        for (; i + 1 < n; i += 2) {
+            fusedRow2(a, n, i, v, w, update ? v[i] : 0, update ? w[i] : 0, update ? v[i + 1] : 0,
+                    update ? w[i + 1] : 0, u, s);
+        }
+        if (i < n) {
+            fusedRow(a, n, i, v, w, update ? v[i] : 0, update ? w[i] : 0, u, u[i], s);
+        }
+    }
+
+    /** {@link #fusedRow} for rows i and i+1 together: v, w, u and s pass through the registers once. */
+    private static void fusedRow2(double[] a, int n, int i, double[] v, double[] w, double v0, double w0,
+            double v1, double w1, double[] u, double[] s) {
+        int o0 = i * n;
+        int o1 = o0 + n;
+        int i1 = i + 1;
+        double u0 = u[i], u1 = u[i1];
+        double a00 = a[o0 + i] - 2 * v0 * w0;
+        double a01 = a[o0 + i1] - v0 * w[i1] - w0 * v[i1];
+        double a11 = a[o1 + i1] - 2 * v1 * w1;
+        a[o0 + i] = a00;
+        a[o0 + i1] = a01;
+        a[o1 + i1] = a11;
+        double acc0 = a00 * u0 + a01 * u1;
+        double acc1 = a11 * u1;
+        s[i1] += a01 * u0;
+        int j = i + 2;
+        int bound = j + S.loopBound(n - j);
+        DoubleVector nv0 = DoubleVector.broadcast(S, -v0);
+        DoubleVector nw0 = DoubleVector.broadcast(S, -w0);
+        DoubleVector nv1 = DoubleVector.broadcast(S, -v1);
+        DoubleVector nw1 = DoubleVector.broadcast(S, -w1);
+        DoubleVector vu0 = DoubleVector.broadcast(S, u0);
+        DoubleVector vu1 = DoubleVector.broadcast(S, u1);
+        DoubleVector c0 = DoubleVector.zero(S);
+        DoubleVector c1 = c0;
+        for (; j < bound; j += L) {
+            DoubleVector wj = DoubleVector.fromArray(S, w, j);
+            DoubleVector vj = DoubleVector.fromArray(S, v, j);
+            DoubleVector uj = DoubleVector.fromArray(S, u, j);
+            DoubleVector x0 = wj.fma(nv0, DoubleVector.fromArray(S, a, o0 + j));
+            DoubleVector x1 = wj.fma(nv1, DoubleVector.fromArray(S, a, o1 + j));
+            x0 = vj.fma(nw0, x0);
+            x1 = vj.fma(nw1, x1);
+            x0.intoArray(a, o0 + j);
+            x1.intoArray(a, o1 + j);
+            c0 = x0.fma(uj, c0);
+            c1 = x1.fma(uj, c1);
+            x1.fma(vu1, x0.fma(vu0, DoubleVector.fromArray(S, s, j))).intoArray(s, j);
+        }
+        acc0 += c0.reduceLanes(VectorOperators.ADD);
+        acc1 += c1.reduceLanes(VectorOperators.ADD);
+        for (; j < n; j++) {
+            double x0 = a[o0 + j] - v0 * w[j] - w0 * v[j];
+            double x1 = a[o1 + j] - v1 * w[j] - w1 * v[j];
+            a[o0 + j] = x0;
+            a[o1 + j] = x1;
+            acc0 += x0 * u[j];
+            acc1 += x1 * u[j];
+            s[j] += x0 * u0 + x1 * u1;
+        }
+        s[i] += acc0;
+        s[i1] += acc1;
     }
 
     /**
