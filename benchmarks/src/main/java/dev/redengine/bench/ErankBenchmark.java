@@ -22,9 +22,10 @@ import dev.redengine.eval.Matrix;
 
 /**
  * RED eRank of a batch of 24 matrices (one per hidden state), CPU path: prepare (centre + row-normalise,
- * float64), Gram (Vector API, float64), EJML symmetric eigenvalues. {@code 1024x768} is the size the project
- * compares with torch on an H100 (svdvals 855 ms, Gram + eigvalsh 177 ms for the 24); {@code 256x128} a small
- * one. {@code gramOnly} isolates the Gram step (prepare + Gram, no eigensolve).
+ * float64), Gram (Vector API, float64), symmetric eigenvalues ({@code EffectiveRank.cpu()}: TridiagonalEigenSolver;
+ * {@link EigenBenchmark} compares it with EJML). {@code 1024x768} is the size the project compares with torch on
+ * an H100 (svdvals 855 ms, Gram + eigvalsh 177 ms for the 24); {@code 256x128} a small one. {@code gramOnly}
+ * isolates the Gram step (prepare + Gram, no eigensolve).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

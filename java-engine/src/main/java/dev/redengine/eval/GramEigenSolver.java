@@ -4,8 +4,8 @@ import java.util.List;
 
 /**
  * Eigenvalues of a batch of symmetric Gram matrices: the one expensive step of the effective rank. The CPU
- * implementation is {@link EjmlGramEigenSolver}; a device implementation (batched Gram with cuBLAS syrk/gemm
- * and cuSOLVER {@code syevdBatched}/{@code syevd}) can replace it by overriding {@link #gramEigenvalues}, so
+ * implementation is {@link TridiagonalEigenSolver} ({@link EjmlGramEigenSolver} is the reference); a device
+ * implementation (batched Gram with cuBLAS syrk/gemm and cuSOLVER {@code syevdBatched}/{@code syevd}) can replace it by overriding {@link #gramEigenvalues}, so
  * that the Gram is formed on the device as well.
  */
 public interface GramEigenSolver {
