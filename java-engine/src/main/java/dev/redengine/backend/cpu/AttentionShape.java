@@ -2,9 +2,6 @@ package dev.redengine.backend.cpu;
 
 import dev.redengine.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-
 /** Index arithmetic for q [B, T, H, D] and k, v [B, T, KV, D] shared by attention forward and backward. */
 record AttentionShape(int seqLen, int heads, int kvHeads, int dim) {
 
@@ -30,19 +27,5 @@ record AttentionShape(int seqLen, int heads, int kvHeads, int dim) {
 
     long kvOffset(int b, int t, int g) {
         return (((long) b * seqLen + t) * kvHeads + g) * dim;
-    }
-
-    /** Copies KV head g of sequence b into dst [T, D]. */
-    void gatherKv(Tensor kv, int b, int g, float[] dst) {
-        for (int t = 0; t < seqLen; t++) {
-            MemorySegment.copy(kv.data(), ValueLayout.JAVA_FLOAT, kvOffset(b, t, g) * 4, dst, t * dim, dim);
-        }
-    }
-
-    /** Writes src [T, D] into KV head g of sequence b. */
-    void scatterKv(Tensor kv, int b, int g, float[] src) {
-        for (int t = 0; t < seqLen; t++) {
-            MemorySegment.copy(src, t * dim, kv.data(), ValueLayout.JAVA_FLOAT, kvOffset(b, t, g) * 4, dim);
-        }
     }
 }

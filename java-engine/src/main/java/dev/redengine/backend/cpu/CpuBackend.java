@@ -18,6 +18,7 @@ public final class CpuBackend implements Backend {
 
     private final Parallel parallel;
     private final Sgemm sgemm;
+    private final Sgemm serialGemm = new Sgemm(1);   // for GEMMs inside tasks that are already parallel
 
     public CpuBackend(int threads) {
         this.parallel = new Parallel(threads);
@@ -216,98 +217,84 @@ public final class CpuBackend implements Backend {
         });
     }
 
+    /** Causal attention works on row blocks of this many queries: keys past the block's end are never computed. */
+    private static final int ATTENTION_BLOCK = 64;
+
+    /**
+     * Per (batch, head): S = scale Q K^T and O = P V as small single-threaded GEMMs on strided rows of q, k, v
+     * (row stride H*D or KV*D), one row block of queries at a time so that the masked upper triangle is skipped;
+     * S is computed straight into {@code probs} and softmaxed there.
+     */
     @Override
     public void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
         AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
-        // One task per (batch, kv head): K (transposed, [D, T]) and V ([T, D]) of that head are gathered once
-        // into heap arrays; scores are computed vectorised over keys, the output in registers over D.
-        int d = s.dim();
-        parallel.forRange(batch * s.kvHeads(), 1, (from, to) -> {
-            float[] kh = new float[seqLen * d], kT = new float[d * seqLen], vh = new float[seqLen * d];
-            float[] qRow = new float[d], oRow = new float[d], p = new float[seqLen];
+        int d = s.dim(), t = seqLen, qld = s.heads() * d, kld = s.kvHeads() * d;
+        MemorySegment p = probs.data();
+        parallel.forRange(batch * s.heads(), 1, (from, to) -> {
             for (int task = from; task < to; task++) {
-                int b = task / s.kvHeads(), g = task % s.kvHeads();
-                s.gatherKv(k, b, g, kh);
-                s.gatherKv(v, b, g, vh);
-                transpose(kh, seqLen, d, kT);
-                for (int h = g * s.group(); h < (g + 1) * s.group(); h++) {
-                    long probBase = ((long) b * s.heads() + h) * seqLen * seqLen;
-                    for (int t = 0; t < seqLen; t++) {
-                        int n = t + 1;
-                        MemorySegment.copy(q.data(), F, s.qOffset(b, t, h) * 4, qRow, 0, d);
-                        Simd.rowTimesTransposed(qRow, 0, kT, seqLen, d, n, p);
-                        float max = Simd.scaleMax(p, scale, n);
-                        double sum = Simd.expShiftSum(p, max, n);
-                        Simd.scale(p, (float) (1.0 / sum), n);
-                        Simd.weightedRowSum(p, 0, 1, n, vh, 0, d, oRow, 0, false);
-                        Arrays.fill(p, n, seqLen, 0f);
-                        MemorySegment.copy(p, 0, probs.data(), F, (probBase + (long) t * seqLen) * 4, seqLen);
-                        MemorySegment.copy(oRow, 0, out.data(), F, s.qOffset(b, t, h) * 4, d);
+                int b = task / s.heads(), h = task % s.heads(), g = h / s.group();
+                long pBase = (long) task * t * t, qOff = s.qOffset(b, 0, h), kOff = s.kvOffset(b, 0, g);
+                for (int r0 = 0; r0 < t; r0 += ATTENTION_BLOCK) {
+                    int r1 = Math.min(t, r0 + ATTENTION_BLOCK), rows = r1 - r0;
+                    long pBlock = pBase + (long) r0 * t;
+                    serialGemm.sgemm(false, true, rows, r1, d, scale, q.data(), qOff + (long) r0 * qld, qld,
+                            k.data(), kOff, kld, 0f, p, pBlock, t);                     // S[r0:r1, 0:r1]
+                    for (int i = r0; i < r1; i++) {
+                        long row = pBase + (long) i * t;
+                        float max = Simd.max(p, row, i + 1);
+                        double sum = Simd.sumExp(p, row, max, i + 1);
+                        Simd.expScaled(p, row, p, row, max, (float) (1 / sum), i + 1);
+                        p.asSlice((row + i + 1) * 4, (long) (t - i - 1) * 4).fill((byte) 0);
                     }
+                    serialGemm.sgemm(false, false, rows, d, r1, 1f, p, pBlock, t, v.data(), kOff, kld,
+                            0f, out.data(), qOff + (long) r0 * qld, qld);                // O[r0:r1] = P V
                 }
             }
         });
     }
 
-    /** dst [cols, rows] = src [rows, cols]^T. */
-    private static void transpose(float[] src, int rows, int cols, float[] dst) {
-        for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < cols; c++) {
-                dst[c * rows + r] = src[r * cols + c];
-            }
-        }
-    }
-
+    /**
+     * Per (batch, KV head), so that the heads sharing K and V accumulate into dK, dV without races; per row
+     * block of queries, only keys up to the block's end: dP = dO V^T; dS = P (dP - rowsum(P dP)) scale;
+     * dQ = dS K; dK += dS^T Q; dV += P^T dO.
+     */
     @Override
     public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
                                   Tensor probs, int batch, int seqLen, float scale) {
         AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
-        int d = s.dim();
-        // Per (batch, kv head), per query head of its group, two phases without per-pair reductions:
-        //  1. for each query t: dP = dO_t V^T (vectorised over keys, V transposed), dS = P (dP - P.dP) scale,
-        //     dQ_t = dS K; the rows of P and dS are kept ([T, T] heap arrays);
-        //  2. for each key j: dV_j += sum_t P[t, j] dO_t and dK_j += sum_t dS[t, j] Q_t, in registers over D.
+        int d = s.dim(), t = seqLen, qld = s.heads() * d, kld = s.kvHeads() * d;
+        MemorySegment p = probs.data();
         parallel.forRange(batch * s.kvHeads(), 1, (from, to) -> {
-            float[] kh = new float[seqLen * d], vh = new float[seqLen * d], vT = new float[d * seqLen];
-            float[] qh = new float[seqLen * d], doh = new float[seqLen * d];
-            float[] dkh = new float[seqLen * d], dvh = new float[seqLen * d];
-            // Row stride padded by one cache line: phase 2 walks columns, and a power-of-two stride would map a
-            // whole column onto a few cache sets.
-            int ldp = seqLen + 16;
-            float[] pAll = new float[seqLen * ldp], dsAll = new float[seqLen * ldp];
-            float[] dqRow = new float[d], dp = new float[seqLen];
+            MemorySegment ds = MemorySegment.ofArray(new float[ATTENTION_BLOCK * t]);  // [block, T]: dP, then dS
             for (int task = from; task < to; task++) {
                 int b = task / s.kvHeads(), g = task % s.kvHeads();
-                s.gatherKv(k, b, g, kh);
-                s.gatherKv(v, b, g, vh);
-                transpose(vh, seqLen, d, vT);
-                Arrays.fill(dkh, 0f);
-                Arrays.fill(dvh, 0f);
+                long kOff = s.kvOffset(b, 0, g);
+                for (int j = 0; j < t; j++) {
+                    dk.data().asSlice((kOff + (long) j * kld) * 4, (long) d * 4).fill((byte) 0);
+                    dv.data().asSlice((kOff + (long) j * kld) * 4, (long) d * 4).fill((byte) 0);
+                }
                 for (int h = g * s.group(); h < (g + 1) * s.group(); h++) {
-                    long probBase = ((long) b * s.heads() + h) * seqLen * seqLen;
-                    for (int t = 0; t < seqLen; t++) {
-                        MemorySegment.copy(q.data(), F, s.qOffset(b, t, h) * 4, qh, t * d, d);
-                        MemorySegment.copy(dout.data(), F, s.qOffset(b, t, h) * 4, doh, t * d, d);
-                    }
-                    for (int t = 0; t < seqLen; t++) {
-                        int n = t + 1, row = t * ldp;
-                        MemorySegment.copy(probs.data(), F, (probBase + (long) t * seqLen) * 4, pAll, row, n);
-                        Simd.rowTimesTransposed(doh, t * d, vT, seqLen, d, n, dp);   // dP[j] = dout . v_j
-                        float pdp = Simd.dot(pAll, row, dp, 0, n);
-                        for (int j = 0; j < n; j++) {
-                            dsAll[row + j] = pAll[row + j] * (dp[j] - pdp) * scale;
+                    long pBase = ((long) b * s.heads() + h) * t * t, qOff = s.qOffset(b, 0, h);
+                    for (int r0 = 0; r0 < t; r0 += ATTENTION_BLOCK) {
+                        int r1 = Math.min(t, r0 + ATTENTION_BLOCK), rows = r1 - r0;
+                        long qRows = qOff + (long) r0 * qld, pRows = pBase + (long) r0 * t;
+                        serialGemm.sgemm(false, true, rows, r1, d, 1f, dout.data(), qRows, qld,
+                                v.data(), kOff, kld, 0f, ds, 0, t);                             // dP[rows, 0:r1]
+                        for (int i = 0; i < rows; i++) {
+                            long row = (long) i * t;
+                            int n = r0 + i + 1;
+                            float pdp = Simd.dot(p, pRows + row, ds, row, n);
+                            Simd.softmaxBackwardRow(ds, row, p, pRows + row, pdp, scale, n);
+                            ds.asSlice((row + n) * 4, (long) (r1 - n) * 4).fill((byte) 0);
                         }
-                        Simd.weightedRowSum(dsAll, row, 1, n, kh, 0, d, dqRow, 0, false); // dQ_t = dS K
-                        MemorySegment.copy(dqRow, 0, dq.data(), F, s.qOffset(b, t, h) * 4, d);
-                    }
-                    for (int j = 0; j < seqLen; j++) {
-                        int m = seqLen - j, first = j * ldp + j; // rows t = j .. T-1 of column j
-                        Simd.weightedRowSum(pAll, first, ldp, m, doh, j * d, d, dvh, j * d, true);
-                        Simd.weightedRowSum(dsAll, first, ldp, m, qh, j * d, d, dkh, j * d, true);
+                        serialGemm.sgemm(false, false, rows, d, r1, 1f, ds, 0, t, k.data(), kOff, kld,
+                                0f, dq.data(), qRows, qld);                                     // dQ = dS K
+                        serialGemm.sgemm(true, false, r1, d, rows, 1f, ds, 0, t, q.data(), qRows, qld,
+                                1f, dk.data(), kOff, kld);                                      // dK += dS^T Q
+                        serialGemm.sgemm(true, false, r1, d, rows, 1f, p, pRows, t, dout.data(), qRows, qld,
+                                1f, dv.data(), kOff, kld);                                      // dV += P^T dO
                     }
                 }
-                s.scatterKv(dk, b, g, dkh);
-                s.scatterKv(dv, b, g, dvh);
             }
         });
     }

@@ -79,17 +79,6 @@ public final class Simd {
         return sum;
     }
 
-    /** y[i] += alpha * x[i] over heap arrays. */
-    public static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            FloatVector.fromArray(S, x, xo + i).fma(FloatVector.broadcast(S, alpha), FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
-        }
-        for (; i < n; i++) {
-            y[yo + i] += alpha * x[xo + i];
-        }
-    }
-
     /** y[i] += x[i]; y on the heap, x a segment. */
     public static void accumulate(float[] y, int yo, MemorySegment x, long xo, int n) {
         int i = 0;
@@ -226,115 +215,8 @@ public final class Simd {
         }
     }
 
-    /**
-     * out[j] = sum_c q[qo + c] * kT[c * ldk + j] for j < n: one query row against n keys stored transposed
-     * ([D, ldk]), vectorised over keys so that no horizontal reduction is needed.
-     */
-    public static void rowTimesTransposed(float[] q, int qo, float[] kT, int ldk, int d, int n, float[] out) {
-        int l = S.length(), j = 0;
-        for (; j + 4 * l <= n; j += 4 * l) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int c = 0, row = j; c < d; c++, row += ldk) {
-                FloatVector qc = FloatVector.broadcast(S, q[qo + c]);
-                a0 = FloatVector.fromArray(S, kT, row).fma(qc, a0);
-                a1 = FloatVector.fromArray(S, kT, row + l).fma(qc, a1);
-                a2 = FloatVector.fromArray(S, kT, row + 2 * l).fma(qc, a2);
-                a3 = FloatVector.fromArray(S, kT, row + 3 * l).fma(qc, a3);
-            }
-            a0.intoArray(out, j);
-            a1.intoArray(out, j + l);
-            a2.intoArray(out, j + 2 * l);
-            a3.intoArray(out, j + 3 * l);
-        }
-        for (; j + l <= n; j += l) {
-            FloatVector a0 = FloatVector.zero(S);
-            for (int c = 0, row = j; c < d; c++, row += ldk) {
-                a0 = FloatVector.fromArray(S, kT, row).fma(FloatVector.broadcast(S, q[qo + c]), a0);
-            }
-            a0.intoArray(out, j);
-        }
-        for (; j < n; j++) {
-            float acc = 0;
-            for (int c = 0; c < d; c++) {
-                acc += q[qo + c] * kT[c * ldk + j];
-            }
-            out[j] = acc;
-        }
-    }
-
-    /**
-     * out[oo + c] (+)= sum_{i < n} p[po + i * ps] * v[vo + i * d + c] for c < d: a weighted sum of n rows of
-     * v (weights with stride ps), accumulated in registers (no load/store of the output per row).
-     */
-    public static void weightedRowSum(float[] p, int po, int ps, int n, float[] v, int vo, int d, float[] out, int oo,
-                                      boolean accumulate) {
-        int l = S.length(), c = 0;
-        for (; c + 4 * l <= d; c += 4 * l) {
-            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-            for (int i = 0, row = vo + c; i < n; i++, row += d) {
-                FloatVector pi = FloatVector.broadcast(S, p[po + i * ps]);
-                a0 = FloatVector.fromArray(S, v, row).fma(pi, a0);
-                a1 = FloatVector.fromArray(S, v, row + l).fma(pi, a1);
-                a2 = FloatVector.fromArray(S, v, row + 2 * l).fma(pi, a2);
-                a3 = FloatVector.fromArray(S, v, row + 3 * l).fma(pi, a3);
-            }
-            store(a0, out, oo + c, accumulate);
-            store(a1, out, oo + c + l, accumulate);
-            store(a2, out, oo + c + 2 * l, accumulate);
-            store(a3, out, oo + c + 3 * l, accumulate);
-        }
-        for (; c + l <= d; c += l) {
-            FloatVector a0 = FloatVector.zero(S);
-            for (int i = 0, row = vo + c; i < n; i++, row += d) {
-                a0 = FloatVector.fromArray(S, v, row).fma(FloatVector.broadcast(S, p[po + i * ps]), a0);
-            }
-            store(a0, out, oo + c, accumulate);
-        }
-        for (; c < d; c++) {
-            float acc = 0;
-            for (int i = 0; i < n; i++) {
-                acc += p[po + i * ps] * v[vo + i * d + c];
-            }
-            out[oo + c] = accumulate ? out[oo + c] + acc : acc;
-        }
-    }
-
     private static void store(FloatVector a, float[] out, int o, boolean accumulate) {
         (accumulate ? a.add(FloatVector.fromArray(S, out, o)) : a).intoArray(out, o);
-    }
-
-    /** x[i] *= s over a heap array; returns max_i of the scaled values. */
-    public static float scaleMax(float[] x, float s, int n) {
-        FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            FloatVector v = FloatVector.fromArray(S, x, i).mul(s);
-            v.intoArray(x, i);
-            m = m.max(v);
-        }
-        float max = m.reduceLanes(VectorOperators.MAX);
-        for (; i < n; i++) {
-            x[i] *= s;
-            max = Math.max(max, x[i]);
-        }
-        return max;
-    }
-
-    /** x[i] = exp(x[i] - shift) over a heap array; returns the sum (float lanes, then double). */
-    public static double expShiftSum(float[] x, float shift, int n) {
-        FloatVector acc = FloatVector.zero(S);
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, i).sub(shift).lanewise(VectorOperators.EXP);
-            e.intoArray(x, i);
-            acc = acc.add(e);
-        }
-        double sum = acc.reduceLanes(VectorOperators.ADD);
-        for (; i < n; i++) {
-            x[i] = (float) Math.exp(x[i] - shift);
-            sum += x[i];
-        }
-        return sum;
     }
 
     /** x[i] *= s over a heap array. */
@@ -382,6 +264,17 @@ public final class Simd {
             float d = dout.getAtIndex(F, o + i);
             dgate.setAtIndex(F, o + i, d * up.getAtIndex(F, o + i) * sig * (1f + g * (1f - sig)));
             dup.setAtIndex(F, o + i, d * g * sig);
+        }
+    }
+
+    /** Softmax backward on one row, in place on dp: dp[i] = scale * p[i] * (dp[i] - pdp), pdp = sum p dp. */
+    public static void softmaxBackwardRow(MemorySegment dp, long dpo, MemorySegment p, long po, float pdp, float scale, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(dp, dpo + i).sub(pdp).mul(load(p, po + i)).mul(scale).intoMemorySegment(dp, (dpo + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            dp.setAtIndex(F, dpo + i, scale * p.getAtIndex(F, po + i) * (dp.getAtIndex(F, dpo + i) - pdp));
         }
     }
 
