@@ -35,6 +35,24 @@ public final class Fixtures {
         return m;
     }
 
+    /**
+     * Logits of two runs of models with bitwise-equal weights agree to float rounding, not bitwise: the Vector
+     * API's exp is computed differently before and after the JIT compiles it (about 1 ulp).
+     */
+    public static final double SAME_MODEL_TOLERANCE = 1e-6;
+
+    /** Every tensor of {@code expected} is bitwise equal in {@code actual}, and nothing is missing. */
+    public static void assertSameParameters(dev.redengine.model.Parameters expected, dev.redengine.model.Parameters actual) {
+        if (!expected.asMap().keySet().equals(actual.asMap().keySet())) {
+            throw new AssertionError("parameter names differ: " + expected.asMap().keySet() + " vs " + actual.asMap().keySet());
+        }
+        for (var e : expected.asMap().entrySet()) {
+            if (!java.util.Arrays.equals(e.getValue().toFloatArray(), actual.get(e.getKey()).toFloatArray())) {
+                throw new AssertionError(e.getKey() + " differs");
+            }
+        }
+    }
+
     /** Largest |a - b|. */
     public static double maxDiff(float[] a, float[] b) {
         if (a.length != b.length) {
