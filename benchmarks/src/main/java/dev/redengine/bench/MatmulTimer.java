@@ -58,7 +58,7 @@ public final class MatmulTimer {
 
     private static String time(Sgemm gemm, int m, int k, int n, String trans, int reps, long warmupMs) {
         boolean ta = trans.charAt(0) == 'T', tb = trans.charAt(1) == 'T';
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment a = random(arena, (long) m * k, 1);
             MemorySegment b = random(arena, (long) k * n, 2);
             MemorySegment c = arena.allocate((long) m * n * Float.BYTES, 64);

@@ -42,7 +42,7 @@ public final class Sgemm {
     /** Columns of the register tile. */
     static final int NR = NV * VL;
 
-    static final int KC = Integer.getInteger("redengine.sgemm.kc", 256);
+    static final int KC = Integer.getInteger("redengine.sgemm.kc", 768);
     static final int MC = roundUp(Integer.getInteger("redengine.sgemm.mc", 192), MR);
     static final int NC = roundUp(Integer.getInteger("redengine.sgemm.nc", 2048), NR);
     /** Below this many multiply-adds (m * n * k) the caller thread does everything. */
@@ -54,6 +54,8 @@ public final class Sgemm {
     private static final int ACCUMULATE = 2;
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
 
     private final int threads;
     private final ExecutorService pool;
@@ -87,7 +89,7 @@ public final class Sgemm {
         Problem pr = new Problem(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         long work = (long) m * n * k;
         int parts = threads;
-        if (work < SMALL || parts == 1) {
+        if (work < SMALL || parts == 1 || !shareable(a) || !shareable(b) || !shareable(c)) {
             pr.run(0, m, 0, n);
             return;
         }
@@ -145,6 +147,14 @@ public final class Sgemm {
         if (failure instanceof Error er) {
             throw er;
         }
+    }
+
+    /**
+     * Whether pool threads may touch {@code s}: false for segments of a confined arena owned by the caller, which
+     * then runs the whole product itself. (An unstarted thread stands for "any other thread".)
+     */
+    private static boolean shareable(MemorySegment s) {
+        return s.isAccessibleBy(OTHER_THREAD);
     }
 
     private static void scaleC(int m, int n, float beta, MemorySegment c, long cOff, int ldc) {

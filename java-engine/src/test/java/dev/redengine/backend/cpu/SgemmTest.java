@@ -165,6 +165,29 @@ class SgemmTest {
     }
 
     @Test
+    void confinedSegmentsRunOnTheCallerThread() {
+        int m = 150, n = 140, k = 130;
+        try (Arena confined = Arena.ofConfined()) {
+            MemorySegment a = confined.allocate((long) m * k * Float.BYTES);
+            MemorySegment b = confined.allocate((long) k * n * Float.BYTES);
+            MemorySegment c = confined.allocate((long) m * n * Float.BYTES);
+            MemorySegment want = ARENA.allocate((long) m * n * Float.BYTES);
+            for (long i = 0; i < (long) m * k; i++) {
+                a.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % 13) * 0.25f - 1.5f);
+            }
+            for (long i = 0; i < (long) k * n; i++) {
+                b.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % 7) * 0.5f - 1.5f);
+            }
+            TWO.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+            SgemmReference.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, want, 0, n);
+            for (long i = 0; i < (long) m * n; i++) {
+                // Products of multiples of 1/4 and 1/2 over k = 130 terms are exact in float.
+                assertEquals(want.getAtIndex(ValueLayout.JAVA_FLOAT, i), c.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            }
+        }
+    }
+
+    @Test
     void alphaZeroOrEmptyKScalesC() {
         Case c = Case.of(false, false, 9, 11, 0, 1f, 0.5f, 2, 5);
         c.check(TWO);
