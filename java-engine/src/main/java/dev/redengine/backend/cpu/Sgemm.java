@@ -8,6 +8,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -108,17 +110,33 @@ public final class Sgemm {
         for (int t = 0; t <= parts; t++) {
             bounds[t] = Math.min(dim, (int) ((long) units * t / parts) * align);
         }
-        for (int t = 1; t < parts; t++) {
-            int lo = bounds[t], hi = bounds[t + 1];
-            futures.add(pool.submit(splitM ? () -> pr.run(lo, hi, 0, n) : () -> pr.run(0, m, lo, hi)));
+        final int nParts = parts;
+        Runnable[] tasks = new Runnable[parts];
+        if (splitM) {
+            // M ranges per thread; each (N block, K block) of op(B) is packed once, cooperatively, into the
+            // caller's buffer, with a (blocking) barrier before and after its use.
+            float[] shared = BUFFERS.get().b(pr.kcMax() * Math.min(NC, roundUp(n, NR)));
+            CyclicBarrier barrier = new CyclicBarrier(parts);
+            for (int t = 0; t < parts; t++) {
+                int part = t;
+                tasks[t] = () -> pr.run(bounds[part], bounds[part + 1], 0, n, shared, part, nParts, barrier);
+            }
+        } else {
+            for (int t = 0; t < parts; t++) {
+                int lo = bounds[t], hi = bounds[t + 1];
+                tasks[t] = () -> pr.run(0, m, lo, hi);
+            }
+        }
+        // One call's tasks enter the FIFO queue together: with barrier-coupled tasks, interleaving two callers'
+        // submissions could leave each holding a worker while waiting for a sibling queued behind the other.
+        synchronized (pool) {
+            for (int t = 1; t < parts; t++) {
+                futures.add(pool.submit(tasks[t]));
+            }
         }
         Throwable failure = null;
         try {
-            if (splitM) {
-                pr.run(0, bounds[1], 0, n);
-            } else {
-                pr.run(0, m, 0, bounds[1]);
-            }
+            tasks[0].run();
         } catch (RuntimeException | Error e) {
             failure = e;
         }
@@ -205,36 +223,71 @@ public final class Sgemm {
                            MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                            float beta, MemorySegment c, long cOff, int ldc) {
 
-        void run(int i0, int i1, int j0, int j1) {
-            Buffers buf = BUFFERS.get();
-            // Balanced K blocks: k = 1024 with KC = 768 runs as 2 x 512 rather than 768 + 256.
+        /** K block size: balanced, e.g. k = 1024 with KC = 768 runs as 2 x 512 rather than 768 + 256. */
+        int kcMax() {
             int kBlocks = (k + KC - 1) / KC;
-            int kcMax = Math.min(k, roundUp((k + kBlocks - 1) / kBlocks, 8));
-            int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
-            int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
-            float[] bp = buf.b(kcMax * ncMax);
-            float[] ap = buf.a(kcMax * mcMax);
-            for (int jc = j0; jc < j1; jc += NC) {
-                int nc = Math.min(NC, j1 - jc);
-                for (int pc = 0; pc < k; pc += kcMax) {
-                    int kc = Math.min(kcMax, k - pc);
-                    int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
-                    packB(buf, bp, pc, kc, jc, nc);
-                    for (int ic = i0; ic < i1; ic += MC) {
-                        int mc = Math.min(MC, i1 - ic);
-                        packA(buf, ap, ic, mc, pc, kc);
-                        macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
+            return Math.min(k, roundUp((k + kBlocks - 1) / kBlocks, 8));
+        }
+
+        void run(int i0, int i1, int j0, int j1) {
+            run(i0, i1, j0, j1, null, 0, 1, null);
+        }
+
+        /**
+         * Computes C[i0:i1, j0:j1]. With a barrier, this is part {@code part} of {@code parts} threads that share
+         * {@code sharedB}: each packs its share of the op(B) panels, then all wait, compute, and wait again.
+         */
+        void run(int i0, int i1, int j0, int j1, float[] sharedB, int part, int parts, CyclicBarrier barrier) {
+            try {
+                Buffers buf = BUFFERS.get();
+                int kcMax = kcMax();
+                int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
+                int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
+                float[] bp = sharedB != null ? sharedB : buf.b(kcMax * ncMax);
+                float[] ap = buf.a(kcMax * mcMax);
+                for (int jc = j0; jc < j1; jc += NC) {
+                    int nc = Math.min(NC, j1 - jc);
+                    int panels = (nc + NR - 1) / NR;
+                    for (int pc = 0; pc < k; pc += kcMax) {
+                        int kc = Math.min(kcMax, k - pc);
+                        int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
+                        packB(buf, bp, pc, kc, jc, nc, panels * part / parts, panels * (part + 1) / parts);
+                        await(barrier);
+                        for (int ic = i0; ic < i1; ic += MC) {
+                            int mc = Math.min(MC, i1 - ic);
+                            packA(buf, ap, ic, mc, pc, kc);
+                            macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
+                        }
+                        await(barrier);
                     }
                 }
+            } catch (RuntimeException | Error e) {
+                if (barrier != null) {
+                    barrier.reset(); // the other parts stop waiting (BrokenBarrierException) instead of hanging
+                }
+                throw e;
+            }
+        }
+
+        private static void await(CyclicBarrier barrier) {
+            if (barrier == null) {
+                return;
+            }
+            try {
+                barrier.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("sgemm interrupted", e);
+            } catch (BrokenBarrierException e) {
+                throw new IllegalStateException("another sgemm thread failed", e);
             }
         }
 
         /** Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels: bp[panel][p][NR]. */
-        private void packB(Buffers buf, float[] bp, int pc, int kc, int jc, int nc) {
-            int panels = (nc + NR - 1) / NR;
+        private void packB(Buffers buf, float[] bp, int pc, int kc, int jc, int nc, int fromPanel, int toPanel) {
             if (!transB) {
                 // op(B)[p][j] = b[p*ldb + j]: each panel row is NR contiguous floats.
-                for (int jp = 0; jp < panels; jp++) {
+                for (int jp = fromPanel; jp < toPanel; jp++) {
                     int j = jc + jp * NR;
                     int w = Math.min(NR, jc + nc - j);
                     int base = jp * kc * NR;
@@ -260,7 +313,7 @@ public final class Sgemm {
             } else {
                 // op(B)[p][j] = b[j*ldb + p]: copy a stored row (fixed j, kc contiguous p) and scatter it.
                 float[] row = buf.row(kc);
-                for (int jp = 0; jp < panels; jp++) {
+                for (int jp = fromPanel; jp < toPanel; jp++) {
                     int j = jc + jp * NR;
                     int w = Math.min(NR, jc + nc - j);
                     int base = jp * kc * NR;

@@ -26,13 +26,15 @@ import static org.junit.jupiter.api.Assertions.fail;
 class SgemmTest {
     private static final Sgemm ONE = new Sgemm(1);
     private static final Sgemm TWO = new Sgemm(2);
+    private static final Sgemm THREE = new Sgemm(3);
     /** Automatic arena: jqwik properties run outside the Jupiter lifecycle, so nothing closes it explicitly. */
     private static final Arena ARENA = Arena.ofAuto();
 
     /** One randomised problem: buffers with padding around the logical matrices, leading dims >= the minimum. */
     private record Case(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta,
                         MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-                        MemorySegment c, long cOff, int ldc, MemorySegment cInit, MemorySegment magnitude) {
+                        MemorySegment c, long cOff, int ldc, MemorySegment cInit, MemorySegment magnitude,
+                        MemorySegment expected) {
 
         static Case of(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, int pad, long seed) {
             SplittableRandom rnd = new SplittableRandom(seed);
@@ -65,14 +67,16 @@ class SgemmTest {
                     }
                 }
             }
-            return new Case(ta, tb, m, n, k, alpha, beta, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, cInit, mag);
+            MemorySegment expected = ARENA.allocate(cInit.byteSize(), 64).copyFrom(cInit);
+            SgemmReference.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, expected, cOff, ldc);
+            return new Case(ta, tb, m, n, k, alpha, beta, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, cInit, mag,
+                    expected);
         }
 
+        /** Runs {@code gemm} on a fresh copy of C (so several callers must each use their own Case). */
         void check(Sgemm gemm) {
             c.copyFrom(cInit);
             gemm.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-            MemorySegment expected = ARENA.allocate(cInit.byteSize(), 64).copyFrom(cInit);
-            SgemmReference.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, expected, cOff, ldc);
             long total = c.byteSize() / Float.BYTES;
             for (long idx = 0; idx < total; idx++) {
                 long rel = idx - cOff;
@@ -154,6 +158,7 @@ class SgemmTest {
             Case c = Case.of(t >= 2, (t & 1) == 1, m, n, k, 1.25f, t == 0 ? 0f : 1f, 2, 1000 + t);
             c.check(ONE);
             c.check(TWO);
+            c.check(THREE);
         }
     }
 
@@ -161,7 +166,7 @@ class SgemmTest {
     void wideNSplitsAcrossThreads() {
         Case c = Case.of(false, true, 5, Sgemm.NR * 8 + 3, 300, 1f, 0f, 1, 77);
         c.check(TWO);
-        c.check(new Sgemm(3));
+        c.check(THREE);
     }
 
     @Test
@@ -214,6 +219,7 @@ class SgemmTest {
                 fs.add(callers.submit(() -> {
                     for (int r = 0; r < 3; r++) {
                         c.check(TWO);
+                        c.check(THREE);
                     }
                 }));
             }
