@@ -26,13 +26,15 @@ import java.util.concurrent.Future;
  *       op(A) per (M block, K block) into {@link #MR}-tall row panels, alpha folded into A; all four transpose
  *       combinations are resolved while packing, edges are zero-padded;</li>
  *   <li>the first K block stores C without reading it when beta == 0, later K blocks accumulate;</li>
- *   <li>work is split over M (or N) ranges across a fixed pool of daemon threads owned by this instance
- *       (blocking hand-off, no spinning); the caller thread computes one share itself;</li>
+ *   <li>work is split over M ranges (N ranges when N is the larger) across a fixed pool of daemon threads
+ *       owned by this instance (blocking hand-off, no spinning); the caller thread computes one share itself.
+ *       With an M split, each op(B) block is packed once, each thread packing a share of its panels into one
+ *       shared buffer between two {@link CyclicBarrier} waits; every thread packs its own op(A) blocks;</li>
  *   <li>small problems run on the caller thread with no hand-off.</li>
  * </ul>
  * Packing buffers are per thread ({@link ThreadLocal}), so concurrent calls from several threads are safe.
  */
-public final class Sgemm {
+public final class Sgemm implements AutoCloseable {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
     /** Register tile shape as rows * 10 + vectors, e.g. 44 = 4 rows x 4 vectors. */
@@ -149,9 +151,7 @@ public final class Sgemm {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause();
-                    }
+                    failure = firstCause(failure, e.getCause());
                     break;
                 }
             }
@@ -164,6 +164,25 @@ public final class Sgemm {
         }
         if (failure instanceof Error er) {
             throw er;
+        }
+    }
+
+    /** Keeps the root failure: a part that only saw the barrier break loses to the part that broke it. */
+    private static Throwable firstCause(Throwable kept, Throwable next) {
+        if (kept == null) {
+            return next;
+        }
+        boolean keptIsEcho = kept.getCause() instanceof BrokenBarrierException;
+        boolean nextIsEcho = next.getCause() instanceof BrokenBarrierException;
+        Throwable root = keptIsEcho && !nextIsEcho ? next : kept;
+        root.addSuppressed(root == kept ? next : kept);
+        return root;
+    }
+
+    /** Shuts the worker pool down; later multi-threaded calls are rejected. Idle workers are daemons anyway. */
+    public void close() {
+        if (pool != null) {
+            pool.shutdown();
         }
     }
 

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -20,6 +21,8 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -190,6 +193,20 @@ class SgemmTest {
                 assertEquals(want.getAtIndex(ValueLayout.JAVA_FLOAT, i), c.getAtIndex(ValueLayout.JAVA_FLOAT, i));
             }
         }
+    }
+
+    @Test
+    void failureInAWorkerPropagatesWithoutHanging() {
+        int m = 200, n = 200, k = 100;
+        MemorySegment a = ARENA.allocate((long) m * k * Float.BYTES);
+        MemorySegment b = ARENA.allocate((long) k * n / 2 * Float.BYTES); // too small: the upper panels are out of range
+        MemorySegment c = ARENA.allocate((long) m * n * Float.BYTES);
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            assertThrows(IndexOutOfBoundsException.class,
+                    () -> TWO.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n));
+            // The instance still works afterwards.
+            Case.of(false, false, 64, 64, 96, 1f, 0f, 0, 9).check(TWO);
+        });
     }
 
     @Test
