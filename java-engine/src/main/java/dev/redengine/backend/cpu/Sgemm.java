@@ -46,7 +46,7 @@ public final class Sgemm implements AutoCloseable {
     /** Columns of the register tile. */
     static final int NR = NV * VL;
 
-    static final int KC = Integer.getInteger("redengine.sgemm.kc", 256);
+    static final int KC = Integer.getInteger("redengine.sgemm.kc", 768);
     static final int MC = roundUp(Integer.getInteger("redengine.sgemm.mc", 144), MR);
     static final int NC = roundUp(Integer.getInteger("redengine.sgemm.nc", 2048), NR);
     /** Below this many multiply-adds (m * n * k) the caller thread does everything. */
