@@ -43,6 +43,7 @@ public final class MatmulTimer {
             }
         }
         List<String> out = new ArrayList<>();
+        warmUp(warmupMs);
         for (String th : threads.split(",")) {
             Sgemm gemm = new Sgemm(Integer.parseInt(th.trim()));
             for (String shape : shapes.split(",")) {
@@ -56,9 +57,27 @@ public final class MatmulTimer {
         System.out.println("{\"results\":[" + String.join(",", out) + "]}");
     }
 
+    /** JIT warm-up of every transpose path (and the full-tile, edge-tile and accumulate kernels) before timing. */
+    private static void warmUp(long warmupMs) {
+        Sgemm one = new Sgemm(1);
+        long end = System.nanoTime() + 2 * warmupMs * 1_000_000L;
+        try (Arena arena = Arena.ofShared()) {
+            int m = 301, n = 299, k = 1100;
+            MemorySegment a = random(arena, (long) m * k, 3);
+            MemorySegment b = random(arena, (long) k * n, 4);
+            MemorySegment c = arena.allocate((long) m * n * Float.BYTES, 64);
+            do {
+                for (int t = 0; t < 4; t++) {
+                    boolean ta = t >= 2, tb = (t & 1) == 1;
+                    one.sgemm(ta, tb, m, n, k, 1f, a, 0, ta ? m : k, b, 0, tb ? k : n, 0f, c, 0, n);
+                }
+            } while (System.nanoTime() < end);
+        }
+    }
+
     private static String time(Sgemm gemm, int m, int k, int n, String trans, int reps, long warmupMs) {
         boolean ta = trans.charAt(0) == 'T', tb = trans.charAt(1) == 'T';
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment a = random(arena, (long) m * k, 1);
             MemorySegment b = random(arena, (long) k * n, 2);
             MemorySegment c = arena.allocate((long) m * n * Float.BYTES, 64);

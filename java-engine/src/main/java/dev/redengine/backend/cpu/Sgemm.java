@@ -8,6 +8,8 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -24,13 +26,15 @@ import java.util.concurrent.Future;
  *       op(A) per (M block, K block) into {@link #MR}-tall row panels, alpha folded into A; all four transpose
  *       combinations are resolved while packing, edges are zero-padded;</li>
  *   <li>the first K block stores C without reading it when beta == 0, later K blocks accumulate;</li>
- *   <li>work is split over M (or N) ranges across a fixed pool of daemon threads owned by this instance
- *       (blocking hand-off, no spinning); the caller thread computes one share itself;</li>
+ *   <li>work is split over M ranges (N ranges when N is the larger) across a fixed pool of daemon threads
+ *       owned by this instance (blocking hand-off, no spinning); the caller thread computes one share itself.
+ *       With an M split, each op(B) block is packed once, each thread packing a share of its panels into one
+ *       shared buffer between two {@link CyclicBarrier} waits; every thread packs its own op(A) blocks;</li>
  *   <li>small problems run on the caller thread with no hand-off.</li>
  * </ul>
  * Packing buffers are per thread ({@link ThreadLocal}), so concurrent calls from several threads are safe.
  */
-public final class Sgemm {
+public final class Sgemm implements AutoCloseable {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
     /** Register tile shape as rows * 10 + vectors, e.g. 44 = 4 rows x 4 vectors. */
@@ -42,8 +46,8 @@ public final class Sgemm {
     /** Columns of the register tile. */
     static final int NR = NV * VL;
 
-    static final int KC = Integer.getInteger("redengine.sgemm.kc", 256);
-    static final int MC = roundUp(Integer.getInteger("redengine.sgemm.mc", 192), MR);
+    static final int KC = Integer.getInteger("redengine.sgemm.kc", 768);
+    static final int MC = roundUp(Integer.getInteger("redengine.sgemm.mc", 144), MR);
     static final int NC = roundUp(Integer.getInteger("redengine.sgemm.nc", 2048), NR);
     /** Below this many multiply-adds (m * n * k) the caller thread does everything. */
     static final long SMALL = Long.getLong("redengine.sgemm.small", 1L << 18);
@@ -54,6 +58,8 @@ public final class Sgemm {
     private static final int ACCUMULATE = 2;
 
     private static final ThreadLocal<Buffers> BUFFERS = ThreadLocal.withInitial(Buffers::new);
+
+    private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
 
     private final int threads;
     private final ExecutorService pool;
@@ -87,7 +93,7 @@ public final class Sgemm {
         Problem pr = new Problem(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         long work = (long) m * n * k;
         int parts = threads;
-        if (work < SMALL || parts == 1) {
+        if (work < SMALL || parts == 1 || !shareable(a) || !shareable(b) || !shareable(c)) {
             pr.run(0, m, 0, n);
             return;
         }
@@ -106,17 +112,33 @@ public final class Sgemm {
         for (int t = 0; t <= parts; t++) {
             bounds[t] = Math.min(dim, (int) ((long) units * t / parts) * align);
         }
-        for (int t = 1; t < parts; t++) {
-            int lo = bounds[t], hi = bounds[t + 1];
-            futures.add(pool.submit(splitM ? () -> pr.run(lo, hi, 0, n) : () -> pr.run(0, m, lo, hi)));
+        final int nParts = parts;
+        Runnable[] tasks = new Runnable[parts];
+        if (splitM) {
+            // M ranges per thread; each (N block, K block) of op(B) is packed once, cooperatively, into the
+            // caller's buffer, with a (blocking) barrier before and after its use.
+            float[] shared = BUFFERS.get().b(pr.kcMax() * Math.min(NC, roundUp(n, NR)));
+            CyclicBarrier barrier = new CyclicBarrier(parts);
+            for (int t = 0; t < parts; t++) {
+                int part = t;
+                tasks[t] = () -> pr.run(bounds[part], bounds[part + 1], 0, n, shared, part, nParts, barrier);
+            }
+        } else {
+            for (int t = 0; t < parts; t++) {
+                int lo = bounds[t], hi = bounds[t + 1];
+                tasks[t] = () -> pr.run(0, m, lo, hi);
+            }
+        }
+        // One call's tasks enter the FIFO queue together: with barrier-coupled tasks, interleaving two callers'
+        // submissions could leave each holding a worker while waiting for a sibling queued behind the other.
+        synchronized (pool) {
+            for (int t = 1; t < parts; t++) {
+                futures.add(pool.submit(tasks[t]));
+            }
         }
         Throwable failure = null;
         try {
-            if (splitM) {
-                pr.run(0, bounds[1], 0, n);
-            } else {
-                pr.run(0, m, 0, bounds[1]);
-            }
+            tasks[0].run();
         } catch (RuntimeException | Error e) {
             failure = e;
         }
@@ -129,9 +151,7 @@ public final class Sgemm {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    if (failure == null) {
-                        failure = e.getCause();
-                    }
+                    failure = firstCause(failure, e.getCause());
                     break;
                 }
             }
@@ -145,6 +165,33 @@ public final class Sgemm {
         if (failure instanceof Error er) {
             throw er;
         }
+    }
+
+    /** Keeps the root failure: a part that only saw the barrier break loses to the part that broke it. */
+    private static Throwable firstCause(Throwable kept, Throwable next) {
+        if (kept == null) {
+            return next;
+        }
+        boolean keptIsEcho = kept.getCause() instanceof BrokenBarrierException;
+        boolean nextIsEcho = next.getCause() instanceof BrokenBarrierException;
+        Throwable root = keptIsEcho && !nextIsEcho ? next : kept;
+        root.addSuppressed(root == kept ? next : kept);
+        return root;
+    }
+
+    /** Shuts the worker pool down; later multi-threaded calls are rejected. Idle workers are daemons anyway. */
+    public void close() {
+        if (pool != null) {
+            pool.shutdown();
+        }
+    }
+
+    /**
+     * Whether pool threads may touch {@code s}: false for segments of a confined arena owned by the caller, which
+     * then runs the whole product itself. (An unstarted thread stands for "any other thread".)
+     */
+    private static boolean shareable(MemorySegment s) {
+        return s.isAccessibleBy(OTHER_THREAD);
     }
 
     private static void scaleC(int m, int n, float beta, MemorySegment c, long cOff, int ldc) {
@@ -195,36 +242,71 @@ public final class Sgemm {
                            MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                            float beta, MemorySegment c, long cOff, int ldc) {
 
-        void run(int i0, int i1, int j0, int j1) {
-            Buffers buf = BUFFERS.get();
-            // Balanced K blocks: k = 1024 with KC = 768 runs as 2 x 512 rather than 768 + 256.
+        /** K block size: balanced, e.g. k = 1024 with KC = 768 runs as 2 x 512 rather than 768 + 256. */
+        int kcMax() {
             int kBlocks = (k + KC - 1) / KC;
-            int kcMax = Math.min(k, roundUp((k + kBlocks - 1) / kBlocks, 8));
-            int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
-            int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
-            float[] bp = buf.b(kcMax * ncMax);
-            float[] ap = buf.a(kcMax * mcMax);
-            for (int jc = j0; jc < j1; jc += NC) {
-                int nc = Math.min(NC, j1 - jc);
-                for (int pc = 0; pc < k; pc += kcMax) {
-                    int kc = Math.min(kcMax, k - pc);
-                    int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
-                    packB(buf, bp, pc, kc, jc, nc);
-                    for (int ic = i0; ic < i1; ic += MC) {
-                        int mc = Math.min(MC, i1 - ic);
-                        packA(buf, ap, ic, mc, pc, kc);
-                        macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
+            return Math.min(k, roundUp((k + kBlocks - 1) / kBlocks, 8));
+        }
+
+        void run(int i0, int i1, int j0, int j1) {
+            run(i0, i1, j0, j1, null, 0, 1, null);
+        }
+
+        /**
+         * Computes C[i0:i1, j0:j1]. With a barrier, this is part {@code part} of {@code parts} threads that share
+         * {@code sharedB}: each packs its share of the op(B) panels, then all wait, compute, and wait again.
+         */
+        void run(int i0, int i1, int j0, int j1, float[] sharedB, int part, int parts, CyclicBarrier barrier) {
+            try {
+                Buffers buf = BUFFERS.get();
+                int kcMax = kcMax();
+                int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
+                int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
+                float[] bp = sharedB != null ? sharedB : buf.b(kcMax * ncMax);
+                float[] ap = buf.a(kcMax * mcMax);
+                for (int jc = j0; jc < j1; jc += NC) {
+                    int nc = Math.min(NC, j1 - jc);
+                    int panels = (nc + NR - 1) / NR;
+                    for (int pc = 0; pc < k; pc += kcMax) {
+                        int kc = Math.min(kcMax, k - pc);
+                        int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
+                        packB(buf, bp, pc, kc, jc, nc, panels * part / parts, panels * (part + 1) / parts);
+                        await(barrier);
+                        for (int ic = i0; ic < i1; ic += MC) {
+                            int mc = Math.min(MC, i1 - ic);
+                            packA(buf, ap, ic, mc, pc, kc);
+                            macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
+                        }
+                        await(barrier);
                     }
                 }
+            } catch (RuntimeException | Error e) {
+                if (barrier != null) {
+                    barrier.reset(); // the other parts stop waiting (BrokenBarrierException) instead of hanging
+                }
+                throw e;
+            }
+        }
+
+        private static void await(CyclicBarrier barrier) {
+            if (barrier == null) {
+                return;
+            }
+            try {
+                barrier.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("sgemm interrupted", e);
+            } catch (BrokenBarrierException e) {
+                throw new IllegalStateException("another sgemm thread failed", e);
             }
         }
 
         /** Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels: bp[panel][p][NR]. */
-        private void packB(Buffers buf, float[] bp, int pc, int kc, int jc, int nc) {
-            int panels = (nc + NR - 1) / NR;
+        private void packB(Buffers buf, float[] bp, int pc, int kc, int jc, int nc, int fromPanel, int toPanel) {
             if (!transB) {
                 // op(B)[p][j] = b[p*ldb + j]: each panel row is NR contiguous floats.
-                for (int jp = 0; jp < panels; jp++) {
+                for (int jp = fromPanel; jp < toPanel; jp++) {
                     int j = jc + jp * NR;
                     int w = Math.min(NR, jc + nc - j);
                     int base = jp * kc * NR;
@@ -250,7 +332,7 @@ public final class Sgemm {
             } else {
                 // op(B)[p][j] = b[j*ldb + p]: copy a stored row (fixed j, kc contiguous p) and scatter it.
                 float[] row = buf.row(kc);
-                for (int jp = 0; jp < panels; jp++) {
+                for (int jp = fromPanel; jp < toPanel; jp++) {
                     int j = jc + jp * NR;
                     int w = Math.min(NR, jc + nc - j);
                     int base = jp * kc * NR;

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -20,19 +21,23 @@ import java.util.concurrent.Future;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 class SgemmTest {
     private static final Sgemm ONE = new Sgemm(1);
     private static final Sgemm TWO = new Sgemm(2);
+    private static final Sgemm THREE = new Sgemm(3);
     /** Automatic arena: jqwik properties run outside the Jupiter lifecycle, so nothing closes it explicitly. */
     private static final Arena ARENA = Arena.ofAuto();
 
     /** One randomised problem: buffers with padding around the logical matrices, leading dims >= the minimum. */
     private record Case(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta,
                         MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
-                        MemorySegment c, long cOff, int ldc, MemorySegment cInit, MemorySegment magnitude) {
+                        MemorySegment c, long cOff, int ldc, MemorySegment cInit, MemorySegment magnitude,
+                        MemorySegment expected) {
 
         static Case of(boolean ta, boolean tb, int m, int n, int k, float alpha, float beta, int pad, long seed) {
             SplittableRandom rnd = new SplittableRandom(seed);
@@ -65,14 +70,16 @@ class SgemmTest {
                     }
                 }
             }
-            return new Case(ta, tb, m, n, k, alpha, beta, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, cInit, mag);
+            MemorySegment expected = ARENA.allocate(cInit.byteSize(), 64).copyFrom(cInit);
+            SgemmReference.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, expected, cOff, ldc);
+            return new Case(ta, tb, m, n, k, alpha, beta, a, aOff, lda, b, bOff, ldb, c, cOff, ldc, cInit, mag,
+                    expected);
         }
 
+        /** Runs {@code gemm} on a fresh copy of C (so several callers must each use their own Case). */
         void check(Sgemm gemm) {
             c.copyFrom(cInit);
             gemm.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
-            MemorySegment expected = ARENA.allocate(cInit.byteSize(), 64).copyFrom(cInit);
-            SgemmReference.sgemm(ta, tb, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, beta, expected, cOff, ldc);
             long total = c.byteSize() / Float.BYTES;
             for (long idx = 0; idx < total; idx++) {
                 long rel = idx - cOff;
@@ -154,6 +161,7 @@ class SgemmTest {
             Case c = Case.of(t >= 2, (t & 1) == 1, m, n, k, 1.25f, t == 0 ? 0f : 1f, 2, 1000 + t);
             c.check(ONE);
             c.check(TWO);
+            c.check(THREE);
         }
     }
 
@@ -161,7 +169,44 @@ class SgemmTest {
     void wideNSplitsAcrossThreads() {
         Case c = Case.of(false, true, 5, Sgemm.NR * 8 + 3, 300, 1f, 0f, 1, 77);
         c.check(TWO);
-        c.check(new Sgemm(3));
+        c.check(THREE);
+    }
+
+    @Test
+    void confinedSegmentsRunOnTheCallerThread() {
+        int m = 100, n = 90, k = 80;
+        try (Arena confined = Arena.ofConfined()) {
+            MemorySegment a = confined.allocate((long) m * k * Float.BYTES);
+            MemorySegment b = confined.allocate((long) k * n * Float.BYTES);
+            MemorySegment c = confined.allocate((long) m * n * Float.BYTES);
+            MemorySegment want = ARENA.allocate((long) m * n * Float.BYTES);
+            for (long i = 0; i < (long) m * k; i++) {
+                a.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % 13) * 0.25f - 1.5f);
+            }
+            for (long i = 0; i < (long) k * n; i++) {
+                b.setAtIndex(ValueLayout.JAVA_FLOAT, i, (i % 7) * 0.5f - 1.5f);
+            }
+            TWO.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n);
+            SgemmReference.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, want, 0, n);
+            for (long i = 0; i < (long) m * n; i++) {
+                // Products of multiples of 1/4 and 1/2 over k = 80 terms are exact in float.
+                assertEquals(want.getAtIndex(ValueLayout.JAVA_FLOAT, i), c.getAtIndex(ValueLayout.JAVA_FLOAT, i));
+            }
+        }
+    }
+
+    @Test
+    void failureInAWorkerPropagatesWithoutHanging() {
+        int m = 200, n = 200, k = 100;
+        MemorySegment a = ARENA.allocate((long) m * k * Float.BYTES);
+        MemorySegment b = ARENA.allocate((long) k * n / 2 * Float.BYTES); // too small: the upper panels are out of range
+        MemorySegment c = ARENA.allocate((long) m * n * Float.BYTES);
+        assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
+            assertThrows(IndexOutOfBoundsException.class,
+                    () -> TWO.sgemm(false, false, m, n, k, 1f, a, 0, k, b, 0, n, 0f, c, 0, n));
+            // The instance still works afterwards.
+            Case.of(false, false, 64, 64, 96, 1f, 0f, 0, 9).check(TWO);
+        });
     }
 
     @Test
@@ -191,6 +236,7 @@ class SgemmTest {
                 fs.add(callers.submit(() -> {
                     for (int r = 0; r < 3; r++) {
                         c.check(TWO);
+                        c.check(THREE);
                     }
                 }));
             }
