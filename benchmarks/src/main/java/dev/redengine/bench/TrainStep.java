@@ -1,10 +1,9 @@
 package dev.redengine.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.redengine.backend.Backend;
 import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
+import dev.redengine.model.ConfigJson;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.ParameterSpec;
 import dev.redengine.model.RandomInit;
@@ -33,23 +32,8 @@ public final class TrainStep {
     public final int seqLen;
 
     public static ModelConfig config10M(int seqLen) {
-        ObjectNode c = new ObjectMapper().createObjectNode();
-        c.putArray("architectures").add("LlamaForCausalLM");
-        c.put("hidden_size", 256);
-        c.put("num_hidden_layers", 8);
-        c.put("num_attention_heads", 8);
-        c.put("num_key_value_heads", 4);
-        c.put("head_dim", 32);
-        c.put("intermediate_size", 704);
-        c.put("vocab_size", 8192);
-        c.put("max_position_embeddings", Math.max(2048, seqLen));
-        c.put("rms_norm_eps", 1e-5);
-        c.put("hidden_act", "silu");
-        c.put("tie_word_embeddings", false);
-        ObjectNode rope = c.putObject("rope_parameters");
-        rope.put("rope_theta", 10000.0);
-        rope.put("rope_type", "default");
-        return ModelConfig.parse(c);
+        return ModelConfig.parse(ConfigJson.decoder("LlamaForCausalLM", 256, 8, 8, 4, 32, 704, 8192,
+                Math.max(2048, seqLen), false));
     }
 
     public TrainStep(Backend be, int batch, int seqLen) {
