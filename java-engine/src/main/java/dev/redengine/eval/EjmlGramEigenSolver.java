@@ -1,7 +1,6 @@
 package dev.redengine.eval;
 
 import java.util.List;
-import java.util.stream.IntStream;
 
 import org.ejml.data.DMatrixRMaj;
 import org.ejml.dense.row.factory.DecompositionFactory_DDRM;
@@ -15,9 +14,7 @@ public final class EjmlGramEigenSolver implements GramEigenSolver {
 
     @Override
     public double[][] eigenvalues(List<Gram> grams) {
-        double[][] out = new double[grams.size()][];
-        IntStream.range(0, grams.size()).parallel().forEach(i -> out[i] = eigenvalues(grams.get(i)));
-        return out;
+        return GramEigenSolver.inParallel(grams, EjmlGramEigenSolver::eigenvalues);
     }
 
     /** Eigenvalues of one symmetric matrix. */

@@ -21,6 +21,13 @@ public interface GramEigenSolver {
      * {@link Gram#smallerOf}); these are the squared singular values of Z, padded with zeros only when
      * {@code rows >= cols}. Default: form the Grams on the CPU in parallel, then {@link #eigenvalues}.
      */
+    /** One matrix per task on the common fork-join pool: the batch parallelism both CPU solvers use. */
+    static double[][] inParallel(List<Gram> grams, java.util.function.Function<Gram, double[]> one) {
+        double[][] out = new double[grams.size()][];
+        java.util.stream.IntStream.range(0, grams.size()).parallel().forEach(i -> out[i] = one.apply(grams.get(i)));
+        return out;
+    }
+
     default double[][] gramEigenvalues(List<DoubleMatrix> zs) {
         return eigenvalues(zs.parallelStream().map(Gram::smallerOf).toList());
     }

@@ -1,7 +1,6 @@
 package dev.redengine.eval;
 
 import java.util.List;
-import java.util.stream.IntStream;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.VectorOperators;
@@ -36,9 +35,7 @@ public final class TridiagonalEigenSolver implements GramEigenSolver {
 
     @Override
     public double[][] eigenvalues(List<Gram> grams) {
-        double[][] out = new double[grams.size()][];
-        IntStream.range(0, grams.size()).parallel().forEach(i -> out[i] = eigenvalues(grams.get(i)));
-        return out;
+        return GramEigenSolver.inParallel(grams, TridiagonalEigenSolver::eigenvalues);
     }
 
     /** Eigenvalues of one symmetric matrix (only its upper triangle is read), in ascending order. */
