@@ -31,8 +31,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>the first K block stores C without reading it when beta == 0, later K blocks accumulate;</li>
  *   <li>work is split over M ranges (N ranges when N is the larger) across a fixed pool of daemon threads
  *       owned by this instance (blocking hand-off, no spinning); the caller thread computes one share itself.
- *       With an M split, each op(B) block is packed once, each thread packing a share of its panels into one
- *       shared buffer between two {@link CyclicBarrier} waits; every thread packs its own op(A) blocks;</li>
+ *       With an M split, each op(B) block is packed once, the threads claiming its panels from a counter, into
+ *       one of two shared buffers; after one {@link CyclicBarrier} wait per block they pull balanced MC-row
+ *       blocks of C from a second counter (dynamic scheduling), each packing its own op(A) blocks;</li>
  *   <li>small problems run on the caller thread with no hand-off.</li>
  * </ul>
  * Packing buffers are per thread ({@link ThreadLocal}), so concurrent calls from several threads are safe.
@@ -111,10 +112,6 @@ public final class Sgemm implements AutoCloseable {
             return;
         }
         List<Future<?>> futures = new ArrayList<>(parts - 1);
-        int[] bounds = new int[parts + 1];
-        for (int t = 0; t <= parts; t++) {
-            bounds[t] = Math.min(dim, (int) ((long) units * t / parts) * align);
-        }
         Runnable[] tasks = new Runnable[parts];
         if (splitM) {
             // All threads work on one (N block, K block) at a time: they pack its op(B) panels into a shared
@@ -128,6 +125,11 @@ public final class Sgemm implements AutoCloseable {
                 tasks[t] = () -> pr.runShared(m, n, sh);
             }
         } else {
+            // N ranges per thread, each packing its own op(B) and all of op(A): no coupling between the parts.
+            int[] bounds = new int[parts + 1];
+            for (int t = 0; t <= parts; t++) {
+                bounds[t] = Math.min(dim, (int) ((long) units * t / parts) * align);
+            }
             for (int t = 0; t < parts; t++) {
                 int lo = bounds[t], hi = bounds[t + 1];
                 tasks[t] = () -> pr.run(0, m, lo, hi);
@@ -280,43 +282,27 @@ public final class Sgemm implements AutoCloseable {
             return Math.min(k, roundUp((k + kBlocks - 1) / kBlocks, 8));
         }
 
+        /** Computes C[i0:i1, j0:j1] on the calling thread with its own packing buffers. */
         void run(int i0, int i1, int j0, int j1) {
-            run(i0, i1, j0, j1, null, 0, 1, null);
-        }
-
-        /**
-         * Computes C[i0:i1, j0:j1]. With a barrier, this is part {@code part} of {@code parts} threads that share
-         * {@code sharedB}: each packs its share of the op(B) panels, then all wait, compute, and wait again.
-         */
-        void run(int i0, int i1, int j0, int j1, float[] sharedB, int part, int parts, CyclicBarrier barrier) {
-            try {
-                Buffers buf = BUFFERS.get();
-                int kcMax = kcMax();
-                int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
-                int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
-                float[] bp = sharedB != null ? sharedB : buf.b(kcMax * ncMax);
-                float[] ap = buf.a(kcMax * mcMax);
-                for (int jc = j0; jc < j1; jc += NC) {
-                    int nc = Math.min(NC, j1 - jc);
-                    int panels = (nc + NR - 1) / NR;
-                    for (int pc = 0; pc < k; pc += kcMax) {
-                        int kc = Math.min(kcMax, k - pc);
-                        int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
-                        packB(buf, bp, pc, kc, jc, nc, panels * part / parts, panels * (part + 1) / parts);
-                        await(barrier);
-                        for (int ic = i0; ic < i1; ic += MC) {
-                            int mc = Math.min(MC, i1 - ic);
-                            packA(buf, ap, ic, mc, pc, kc);
-                            macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
-                        }
-                        await(barrier);
+            Buffers buf = BUFFERS.get();
+            int kcMax = kcMax();
+            int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
+            int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
+            float[] bp = buf.b(kcMax * ncMax);
+            float[] ap = buf.a(kcMax * mcMax);
+            for (int jc = j0; jc < j1; jc += NC) {
+                int nc = Math.min(NC, j1 - jc);
+                int panels = (nc + NR - 1) / NR;
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
+                    int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
+                    packB(buf, bp, pc, kc, jc, nc, 0, panels);
+                    for (int ic = i0; ic < i1; ic += MC) {
+                        int mc = Math.min(MC, i1 - ic);
+                        packA(buf, ap, ic, mc, pc, kc);
+                        macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
                     }
                 }
-            } catch (RuntimeException | Error e) {
-                if (barrier != null) {
-                    barrier.reset(); // the other parts stop waiting (BrokenBarrierException) instead of hanging
-                }
-                throw e;
             }
         }
 
