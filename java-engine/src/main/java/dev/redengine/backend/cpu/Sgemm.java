@@ -14,6 +14,9 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Single-precision GEMM for the CPU backend. Row-major, offsets and leading dimensions in elements:
@@ -28,8 +31,9 @@ import java.util.concurrent.Future;
  *   <li>the first K block stores C without reading it when beta == 0, later K blocks accumulate;</li>
  *   <li>work is split over M ranges (N ranges when N is the larger) across a fixed pool of daemon threads
  *       owned by this instance (blocking hand-off, no spinning); the caller thread computes one share itself.
- *       With an M split, each op(B) block is packed once, each thread packing a share of its panels into one
- *       shared buffer between two {@link CyclicBarrier} waits; every thread packs its own op(A) blocks;</li>
+ *       With an M split, each op(B) block is packed once, the threads claiming its panels from a counter, into
+ *       one of two shared buffers; after one {@link CyclicBarrier} wait per block they pull balanced MC-row
+ *       blocks of C from a second counter (dynamic scheduling), each packing its own op(A) blocks;</li>
  *   <li>small problems run on the caller thread with no hand-off.</li>
  * </ul>
  * Packing buffers are per thread ({@link ThreadLocal}), so concurrent calls from several threads are safe.
@@ -108,22 +112,24 @@ public final class Sgemm implements AutoCloseable {
             return;
         }
         List<Future<?>> futures = new ArrayList<>(parts - 1);
-        int[] bounds = new int[parts + 1];
-        for (int t = 0; t <= parts; t++) {
-            bounds[t] = Math.min(dim, (int) ((long) units * t / parts) * align);
-        }
-        final int nParts = parts;
         Runnable[] tasks = new Runnable[parts];
         if (splitM) {
-            // M ranges per thread; each (N block, K block) of op(B) is packed once, cooperatively, into the
-            // caller's buffer, with a (blocking) barrier before and after its use.
-            float[] shared = BUFFERS.get().b(pr.kcMax() * Math.min(NC, roundUp(n, NR)));
-            CyclicBarrier barrier = new CyclicBarrier(parts);
+            // All threads work on one (N block, K block) at a time: they pack its op(B) panels into a shared
+            // buffer (panels claimed from a counter), meet at a barrier, then pull MC-row blocks of C from a
+            // second counter. op(B) is double-buffered, so one barrier per block suffices: a thread packs block
+            // t + 1 only after the barrier of block t, which every thread reaches after finishing block t - 1.
+            Buffers own = BUFFERS.get();
+            int size = pr.kcMax() * Math.min(NC, roundUp(n, NR));
+            Shared sh = new Shared(new float[][] {own.b(size), own.b2(size)}, new CyclicBarrier(parts));
             for (int t = 0; t < parts; t++) {
-                int part = t;
-                tasks[t] = () -> pr.run(bounds[part], bounds[part + 1], 0, n, shared, part, nParts, barrier);
+                tasks[t] = () -> pr.runShared(m, n, sh);
             }
         } else {
+            // N ranges per thread, each packing its own op(B) and all of op(A): no coupling between the parts.
+            int[] bounds = new int[parts + 1];
+            for (int t = 0; t <= parts; t++) {
+                bounds[t] = Math.min(dim, (int) ((long) units * t / parts) * align);
+            }
             for (int t = 0; t < parts; t++) {
                 int lo = bounds[t], hi = bounds[t + 1];
                 tasks[t] = () -> pr.run(0, m, lo, hi);
@@ -212,6 +218,7 @@ public final class Sgemm implements AutoCloseable {
     private static final class Buffers {
         float[] a = new float[0];
         float[] b = new float[0];
+        float[] b2 = new float[0];
         float[] row = new float[0];
         final float[] tile = new float[MR * NR];
 
@@ -229,11 +236,38 @@ public final class Sgemm implements AutoCloseable {
             return b;
         }
 
+        float[] b2(int size) {
+            if (b2.length < size) {
+                b2 = new float[size];
+            }
+            return b2;
+        }
+
         float[] row(int size) {
             if (row.length < size) {
                 row = new float[size];
             }
             return row;
+        }
+    }
+
+    /** State shared by the threads of one M-split call: the two op(B) buffers and the work counters. */
+    private record Shared(float[][] bufs, CyclicBarrier barrier, AtomicInteger packNext, AtomicInteger blockNext) {
+        Shared(float[][] bufs, CyclicBarrier barrier) {
+            this(bufs, barrier, new AtomicInteger(), new AtomicInteger());
+        }
+    }
+
+    /** Claims the next ticket below {@code end}, or returns -1 when none is left (the counter then stays at end). */
+    private static int claim(AtomicInteger counter, int end) {
+        while (true) {
+            int v = counter.get();
+            if (v >= end) {
+                return -1;
+            }
+            if (counter.compareAndSet(v, v + 1)) {
+                return v;
+            }
         }
     }
 
@@ -248,43 +282,92 @@ public final class Sgemm implements AutoCloseable {
             return Math.min(k, roundUp((k + kBlocks - 1) / kBlocks, 8));
         }
 
+        /** Computes C[i0:i1, j0:j1] on the calling thread with its own packing buffers. */
         void run(int i0, int i1, int j0, int j1) {
-            run(i0, i1, j0, j1, null, 0, 1, null);
+            Buffers buf = BUFFERS.get();
+            int kcMax = kcMax();
+            int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
+            int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
+            float[] bp = buf.b(kcMax * ncMax);
+            float[] ap = buf.a(kcMax * mcMax);
+            for (int jc = j0; jc < j1; jc += NC) {
+                int nc = Math.min(NC, j1 - jc);
+                int panels = (nc + NR - 1) / NR;
+                for (int pc = 0; pc < k; pc += kcMax) {
+                    int kc = Math.min(kcMax, k - pc);
+                    int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
+                    packB(buf, bp, pc, kc, jc, nc, 0, panels);
+                    for (int ic = i0; ic < i1; ic += MC) {
+                        int mc = Math.min(MC, i1 - ic);
+                        packA(buf, ap, ic, mc, pc, kc);
+                        macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
+                    }
+                }
+            }
         }
 
         /**
-         * Computes C[i0:i1, j0:j1]. With a barrier, this is part {@code part} of {@code parts} threads that share
-         * {@code sharedB}: each packs its share of the op(B) panels, then all wait, compute, and wait again.
+         * One thread's part of an M-split call over all of C [0, m) x [0, n): every thread runs the same sequence
+         * of (N block, K block) steps; tickets are numbered consecutively across steps, so each step's tickets
+         * are [base, base + count) and a counter left at the end of one step is the start of the next.
          */
-        void run(int i0, int i1, int j0, int j1, float[] sharedB, int part, int parts, CyclicBarrier barrier) {
+        void runShared(int m, int n, Shared sh) {
             try {
                 Buffers buf = BUFFERS.get();
                 int kcMax = kcMax();
-                int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
-                int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
-                float[] bp = sharedB != null ? sharedB : buf.b(kcMax * ncMax);
-                float[] ap = buf.a(kcMax * mcMax);
-                for (int jc = j0; jc < j1; jc += NC) {
-                    int nc = Math.min(NC, j1 - jc);
+                // Balanced M blocks of at most MC rows, e.g. m = 1024 runs as 8 x 128 rather than 7 x 144 + 16.
+                int mBlocks = (m + MC - 1) / MC;
+                int mcB = Math.min(roundUp((m + mBlocks - 1) / mBlocks, MR), MC);
+                mBlocks = (m + mcB - 1) / mcB;
+                float[] ap = buf.a(kcMax * mcB);
+                int packBase = 0;
+                int blockBase = 0;
+                int step = 0;
+                for (int jc = 0; jc < n; jc += NC) {
+                    int nc = Math.min(NC, n - jc);
                     int panels = (nc + NR - 1) / NR;
-                    for (int pc = 0; pc < k; pc += kcMax) {
+                    for (int pc = 0; pc < k; pc += kcMax, step++) {
                         int kc = Math.min(kcMax, k - pc);
                         int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
-                        packB(buf, bp, pc, kc, jc, nc, panels * part / parts, panels * (part + 1) / parts);
-                        await(barrier);
-                        for (int ic = i0; ic < i1; ic += MC) {
-                            int mc = Math.min(MC, i1 - ic);
+                        float[] bp = sh.bufs()[step & 1];
+                        for (int q; (q = claim(sh.packNext(), packBase + panels)) >= 0; ) {
+                            packB(buf, bp, pc, kc, jc, nc, q - packBase, q - packBase + 1);
+                        }
+                        packBase += panels;
+                        await(sh.barrier());
+                        for (int q; (q = claim(sh.blockNext(), blockBase + mBlocks)) >= 0; ) {
+                            int ic = (q - blockBase) * mcB;
+                            int mc = Math.min(mcB, m - ic);
                             packA(buf, ap, ic, mc, pc, kc);
                             macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
                         }
-                        await(barrier);
+                        blockBase += mBlocks;
                     }
                 }
             } catch (RuntimeException | Error e) {
-                if (barrier != null) {
-                    barrier.reset(); // the other parts stop waiting (BrokenBarrierException) instead of hanging
-                }
+                breakBarrier(sh.barrier()); // the other parts stop waiting (BrokenBarrierException) instead of hanging
                 throw e;
+            }
+        }
+
+        /**
+         * Leaves {@code barrier} broken for good, so that parts arriving at it later fail at once. (A reset would
+         * only free the parts waiting now; one still computing would then wait forever for this one.) A timed-out
+         * wait breaks it; if this wait happened to complete a generation instead, the next try breaks the next.
+         */
+        private static void breakBarrier(CyclicBarrier barrier) {
+            boolean interrupted = false;
+            while (!barrier.isBroken()) {
+                try {
+                    barrier.await(0, TimeUnit.NANOSECONDS);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                } catch (BrokenBarrierException | TimeoutException e) {
+                    // broken now
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
             }
         }
 
