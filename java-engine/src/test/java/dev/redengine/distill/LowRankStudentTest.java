@@ -15,6 +15,7 @@ import dev.redengine.model.Parameters;
 import dev.redengine.model.RandomInit;
 import dev.redengine.model.TestModels;
 import dev.redengine.tensor.Tensor;
+import dev.redengine.testutil.FiniteDifference;
 import dev.redengine.testutil.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -113,20 +114,7 @@ class LowRankStudentTest {
             Tensor w = e.getValue();
             Tensor g = s.projectionGradients().containsKey(e.getKey()) ? s.projectionGradients().get(e.getKey())
                     : lm.gradients().get(e.getKey());
-            for (int k = 0; k < 3; k++) {
-                long i = pick.nextLong(w.numel());
-                float orig = w.getFloat(i);
-                float eps = 1e-2f;
-                w.setFloat(i, orig + eps);
-                double up = loss(s, lm, a, targets);
-                w.setFloat(i, orig - eps);
-                double down = loss(s, lm, a, targets);
-                w.setFloat(i, orig);
-                double fd = (up - down) / (2 * eps), an = g.getFloat(i);
-                if (Math.abs(fd - an) > 2e-4 + 2e-2 * Math.abs(fd)) {
-                    bad.add(e.getKey() + "[" + i + "]: analytic " + an + ", finite difference " + fd);
-                }
-            }
+            FiniteDifference.check(e.getKey(), w, g, () -> loss(s, lm, a, targets), 3, 1e-2f, 2e-4, 2e-2, pick, bad);
         }
         assertTrue(bad.isEmpty(), String.join("\n", bad));
         assertEquals(tied, !s.projections().containsKey(LowRankStudent.LM_HEAD));

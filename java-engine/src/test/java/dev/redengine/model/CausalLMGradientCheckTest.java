@@ -2,6 +2,7 @@ package dev.redengine.model;
 
 import dev.redengine.backend.cpu.CpuBackend;
 import dev.redengine.tensor.Tensor;
+import dev.redengine.testutil.FiniteDifference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -38,21 +39,7 @@ class CausalLMGradientCheckTest {
             for (Map.Entry<String, Tensor> e : model.parameters().asMap().entrySet()) {
                 Tensor w = e.getValue();
                 Tensor g = model.gradients().get(e.getKey());
-                for (int sample = 0; sample < 4; sample++) {
-                    long i = pick.nextLong(w.numel());
-                    float orig = w.getFloat(i);
-                    float eps = 1e-2f;
-                    w.setFloat(i, orig + eps);
-                    double up = loss(model, a, targets);
-                    w.setFloat(i, orig - eps);
-                    double down = loss(model, a, targets);
-                    w.setFloat(i, orig);
-                    double fd = (up - down) / (2 * eps);
-                    double an = g.getFloat(i);
-                    if (Math.abs(fd - an) > 2e-4 + 2e-2 * Math.abs(fd)) {
-                        failures.add(e.getKey() + "[" + i + "]: analytic " + an + ", finite difference " + fd);
-                    }
-                }
+                FiniteDifference.check(e.getKey(), w, g, () -> loss(model, a, targets), 4, 1e-2f, 2e-4, 2e-2, pick, failures);
             }
             assertTrue(failures.isEmpty(), String.join("\n", failures));
         }

@@ -2,6 +2,7 @@ package dev.redengine.backend.cpu;
 
 import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Tensor;
+import dev.redengine.testutil.FiniteDifference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -43,24 +44,10 @@ class OpGradientCheckTest {
         return s;
     }
 
-    /** Compares grad against central differences of loss() w.r.t. entries of x. */
+    /** Compares grad against central differences of loss() w.r.t. 12 sampled entries of x. */
     private void check(String what, Tensor x, Tensor grad, Supplier<Double> loss) {
         List<String> bad = new ArrayList<>();
-        for (int s = 0; s < 12; s++) {
-            long i = rng.nextLong(x.numel());
-            float orig = x.getFloat(i);
-            float eps = 1e-2f;
-            x.setFloat(i, orig + eps);
-            double up = loss.get();
-            x.setFloat(i, orig - eps);
-            double down = loss.get();
-            x.setFloat(i, orig);
-            double fd = (up - down) / (2 * eps);
-            double an = grad.getFloat(i);
-            if (Math.abs(fd - an) > 1e-3 + 1e-2 * Math.abs(fd)) {
-                bad.add(what + "[" + i + "] analytic " + an + " vs finite difference " + fd);
-            }
-        }
+        FiniteDifference.check(what, x, grad, loss::get, 12, 1e-2f, 1e-3, 1e-2, rng, bad);
         assertTrue(bad.isEmpty(), String.join("\n", bad));
     }
 
