@@ -12,6 +12,8 @@ public final class Activations {
     public final int batch;
     public final int seqLen;
     public final Tensor ids;          // int32 [N]
+    public final Tensor targets;      // int32 [N]  next-token labels of the loss, negative = ignored
+    public final Tensor losses;       // [N]        per-token cross-entropy
     /** residual[l] [N, d]: the stream entering layer l; residual[L] leaves the last layer. */
     public final Tensor[] residual;
     public final Tensor finalNorm;    // [N, d]  hidden.L
@@ -66,6 +68,8 @@ public final class Activations {
         this.seqLen = seqLen;
         int n = batch * seqLen;
         ids = be.allocate(DType.I32, n);
+        targets = be.allocate(DType.I32, n);
+        losses = be.allocate(n);
         residual = new Tensor[c.numLayers() + 1];
         for (int l = 0; l <= c.numLayers(); l++) {
             residual[l] = be.allocate(n, c.hiddenSize());

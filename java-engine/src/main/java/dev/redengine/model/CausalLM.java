@@ -1,7 +1,6 @@
 package dev.redengine.model;
 
 import dev.redengine.backend.Backend;
-import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -243,12 +242,13 @@ public final class CausalLM {
         if (count == 0) {
             throw new IllegalArgumentException("no targets: every label is ignored (T = 1?)");
         }
-        Tensor targetTensor = be.allocate(DType.I32, n);
-        be.copyFromHost(targetTensor, MemorySegment.ofArray(targets));
-        Tensor losses = be.allocate(n);
-        be.crossEntropy(losses, dlogits, a.logits, targetTensor, 1f / count);
+        if (targets.length != n) {
+            throw new IllegalArgumentException("expected " + n + " targets, got " + targets.length);
+        }
+        be.copyFromHost(a.targets, MemorySegment.ofArray(targets));
+        be.crossEntropy(a.losses, dlogits, a.logits, a.targets, 1f / count);
         float[] host = new float[n];
-        be.copyToHost(MemorySegment.ofArray(host), losses);
+        be.copyToHost(MemorySegment.ofArray(host), a.losses);
         double sum = 0;
         for (float v : host) {
             sum += v;

@@ -13,7 +13,7 @@ public record MemoryEstimate(long parameters, long weightBytes, long activationB
         long qkPre = c.qkNorm() ? q + kv + c.numHeads() + c.numKvHeads() : 0;
         long perLayer = n * (d + 1 + q + 2 * kv + qkPre + q + d + d + 1 + 3 * f)
                 + (long) batch * c.numHeads() * seqLen * seqLen;
-        long activations = 4 * (c.numLayers() * perLayer + n * (d * (c.numLayers() + 2) + 2 + c.vocabSize()));
+        long activations = 4 * (c.numLayers() * perLayer + n * (d * (c.numLayers() + 2) + 4 + c.vocabSize()));
         long scratch = 4 * n * (2 * d + 3 * q + 3 * kv + 3 * f);
         return new MemoryEstimate(params, 4 * params, activations, scratch);
     }
