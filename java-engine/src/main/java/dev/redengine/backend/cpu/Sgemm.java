@@ -36,6 +36,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       blocks of C from a second counter (dynamic scheduling), each packing its own op(A) blocks;</li>
  *   <li>small problems run on the caller thread with no hand-off.</li>
  * </ul>
+ * The kernels' K loops step two induction variables ({@code ai += MR, bi += NR}) instead of deriving both
+ * indices from {@code p}: C2 then emits 20 instructions per step instead of 25, which measured 15-25 % faster
+ * on Zen 3 (the loop is close to the 6-wide dispatch limit). Unrolling the K loop by hand measured slower:
+ * C2 hoists the second step's loads and spills accumulators.
  * Packing buffers are per thread ({@link ThreadLocal}), so concurrent calls from several threads are safe.
  */
 public final class Sgemm implements AutoCloseable {
@@ -538,9 +542,7 @@ public final class Sgemm implements AutoCloseable {
         FloatVector c00 = z, c01 = z, c02 = z;
         FloatVector c10 = z, c11 = z, c12 = z;
         FloatVector c20 = z, c21 = z, c22 = z;
-        for (int p = 0; p < kc; p++) {
-            int bi = bBase + p * NR;
-            int ai = aBase + p * 3;
+        for (int ai = aBase, bi = bBase, aEnd = aBase + 3 * kc; ai < aEnd; ai += 3, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
@@ -575,9 +577,7 @@ public final class Sgemm implements AutoCloseable {
         FloatVector c00 = z, c01 = z, c02 = z;
         FloatVector c10 = z, c11 = z, c12 = z;
         FloatVector c20 = z, c21 = z, c22 = z;
-        for (int p = 0; p < kc; p++) {
-            int bi = bBase + p * NR;
-            int ai = aBase + p * 3;
+        for (int ai = aBase, bi = bBase, aEnd = aBase + 3 * kc; ai < aEnd; ai += 3, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
@@ -616,9 +616,7 @@ public final class Sgemm implements AutoCloseable {
         FloatVector c00 = z, c01 = z, c02 = z;
         FloatVector c10 = z, c11 = z, c12 = z;
         FloatVector c20 = z, c21 = z, c22 = z;
-        for (int p = 0; p < kc; p++) {
-            int bi = bBase + p * NR;
-            int ai = aBase + p * 3;
+        for (int ai = aBase, bi = bBase, aEnd = aBase + 3 * kc; ai < aEnd; ai += 3, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
@@ -657,9 +655,7 @@ public final class Sgemm implements AutoCloseable {
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
         FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
         FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
-        for (int p = 0; p < kc; p++) {
-            int bi = bBase + p * NR;
-            int ai = aBase + p * 4;
+        for (int ai = aBase, bi = bBase, aEnd = aBase + 4 * kc; ai < aEnd; ai += 4, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
@@ -711,9 +707,7 @@ public final class Sgemm implements AutoCloseable {
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
         FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
         FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
-        for (int p = 0; p < kc; p++) {
-            int bi = bBase + p * NR;
-            int ai = aBase + p * 4;
+        for (int ai = aBase, bi = bBase, aEnd = aBase + 4 * kc; ai < aEnd; ai += 4, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
@@ -770,9 +764,7 @@ public final class Sgemm implements AutoCloseable {
         FloatVector c10 = z, c11 = z, c12 = z, c13 = z;
         FloatVector c20 = z, c21 = z, c22 = z, c23 = z;
         FloatVector c30 = z, c31 = z, c32 = z, c33 = z;
-        for (int p = 0; p < kc; p++) {
-            int bi = bBase + p * NR;
-            int ai = aBase + p * 4;
+        for (int ai = aBase, bi = bBase, aEnd = aBase + 4 * kc; ai < aEnd; ai += 4, bi += NR) {
             FloatVector b0 = FloatVector.fromArray(S, bp, bi + 0 * VL);
             FloatVector b1 = FloatVector.fromArray(S, bp, bi + 1 * VL);
             FloatVector b2 = FloatVector.fromArray(S, bp, bi + 2 * VL);
