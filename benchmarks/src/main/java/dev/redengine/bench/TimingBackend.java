@@ -12,6 +12,7 @@ import java.util.TreeMap;
 final class TimingBackend implements Backend {
     private final Backend be;
     final Map<String, long[]> nanos = new TreeMap<>(); // op -> {nanos, calls}
+    final Map<String, long[]> matmulShapes = new TreeMap<>(); // "NT 1024x256x704" (m x k x n) -> {nanos, calls}
 
     TimingBackend(Backend be) {
         this.be = be;
@@ -19,12 +20,17 @@ final class TimingBackend implements Backend {
 
     void reset() {
         nanos.clear();
+        matmulShapes.clear();
     }
 
     private void time(String op, Runnable r) {
+        time(nanos, op, r);
+    }
+
+    private static void time(Map<String, long[]> into, String key, Runnable r) {
         long t0 = System.nanoTime();
         r.run();
-        long[] acc = nanos.computeIfAbsent(op, k -> new long[2]);
+        long[] acc = into.computeIfAbsent(key, k -> new long[2]);
         acc[0] += System.nanoTime() - t0;
         acc[1]++;
     }
@@ -41,7 +47,9 @@ final class TimingBackend implements Backend {
 
     @Override
     public void matmul(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
-        time("matmul", () -> be.matmul(c, a, transA, b, transB, alpha, beta));
+        int m = c.rows(), n = c.dim(-1), k = transA ? a.rows() : a.dim(-1);
+        String shape = (transA ? "T" : "N") + (transB ? "T" : "N") + " " + m + "x" + k + "x" + n;
+        time("matmul", () -> time(matmulShapes, shape, () -> be.matmul(c, a, transA, b, transB, alpha, beta)));
     }
 
     @Override public void addBias(Tensor y, Tensor bias) { time("addBias", () -> be.addBias(y, bias)); }
