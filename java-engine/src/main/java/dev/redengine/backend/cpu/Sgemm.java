@@ -65,6 +65,8 @@ public final class Sgemm implements AutoCloseable {
     static final long SMALL = Long.getLong("redengine.sgemm.small", 1L << 18);
 
     private static final ByteOrder NO = ByteOrder.nativeOrder();
+    /** Packing reads single floats at any element offset: no alignment check needed. */
+    private static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final int OVERWRITE = 0;
     private static final int SCALE = 1;
     private static final int ACCUMULATE = 2;
@@ -227,7 +229,6 @@ public final class Sgemm implements AutoCloseable {
         float[] a = new float[0];
         float[] b = new float[0];
         float[] b2 = new float[0];
-        float[] row = new float[0];
         final float[] tile = new float[MR * NR];
 
         float[] a(int size) {
@@ -249,13 +250,6 @@ public final class Sgemm implements AutoCloseable {
                 b2 = new float[size];
             }
             return b2;
-        }
-
-        float[] row(int size) {
-            if (row.length < size) {
-                row = new float[size];
-            }
-            return row;
         }
     }
 
@@ -304,10 +298,10 @@ public final class Sgemm implements AutoCloseable {
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kc = Math.min(kcMax, k - pc);
                     int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
-                    packB(buf, bp, pc, kc, jc, nc, 0, panels);
+                    packB(bp, pc, kc, jc, nc, 0, panels);
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
-                        packA(buf, ap, ic, mc, pc, kc);
+                        packA(ap, ic, mc, pc, kc);
                         macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
                     }
                 }
@@ -339,14 +333,14 @@ public final class Sgemm implements AutoCloseable {
                         int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
                         float[] bp = sh.bufs()[step & 1];
                         for (int q; (q = claim(sh.packNext(), packBase + panels)) >= 0; ) {
-                            packB(buf, bp, pc, kc, jc, nc, q - packBase, q - packBase + 1);
+                            packB(bp, pc, kc, jc, nc, q - packBase, q - packBase + 1);
                         }
                         packBase += panels;
                         await(sh.barrier());
                         for (int q; (q = claim(sh.blockNext(), blockBase + mBlocks)) >= 0; ) {
                             int ic = (q - blockBase) * mcB;
                             int mc = Math.min(mcB, m - ic);
-                            packA(buf, ap, ic, mc, pc, kc);
+                            packA(ap, ic, mc, pc, kc);
                             macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
                         }
                         blockBase += mBlocks;
@@ -394,7 +388,7 @@ public final class Sgemm implements AutoCloseable {
         }
 
         /** Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels: bp[panel][p][NR]. */
-        private void packB(Buffers buf, float[] bp, int pc, int kc, int jc, int nc, int fromPanel, int toPanel) {
+        private void packB(float[] bp, int pc, int kc, int jc, int nc, int fromPanel, int toPanel) {
             if (!transB) {
                 // op(B)[p][j] = b[p*ldb + j]: each panel row is NR contiguous floats.
                 for (int jp = fromPanel; jp < toPanel; jp++) {
@@ -421,64 +415,34 @@ public final class Sgemm implements AutoCloseable {
                     }
                 }
             } else {
-                // op(B)[p][j] = b[j*ldb + p]: copy a stored row (fixed j, kc contiguous p) and scatter it.
-                float[] row = buf.row(kc);
+                // op(B)[p][j] = b[j*ldb + p]: a panel is NR stored rows (fixed j, contiguous p) interleaved.
                 for (int jp = fromPanel; jp < toPanel; jp++) {
                     int j = jc + jp * NR;
-                    int w = Math.min(NR, jc + nc - j);
-                    int base = jp * kc * NR;
-                    for (int jj = 0; jj < w; jj++) {
-                        long src = bOff + (long) (j + jj) * ldb + pc;
-                        MemorySegment.copy(b, ValueLayout.JAVA_FLOAT, src * Float.BYTES, row, 0, kc);
-                        for (int p = 0, d = base + jj; p < kc; p++, d += NR) {
-                            bp[d] = row[p];
-                        }
-                    }
-                    for (int jj = w; jj < NR; jj++) {
-                        for (int p = 0, d = base + jj; p < kc; p++, d += NR) {
-                            bp[d] = 0f;
-                        }
-                    }
+                    interleave(b, bOff + (long) j * ldb + pc, ldb, Math.min(NR, jc + nc - j), NR, kc, 1f, bp, jp * kc * NR);
                 }
             }
         }
 
         /** Packs alpha * op(A)[ic:ic+mc, pc:pc+kc] into MR-tall panels: ap[panel][p][MR]. */
-        private void packA(Buffers buf, float[] ap, int ic, int mc, int pc, int kc) {
+        private void packA(float[] ap, int ic, int mc, int pc, int kc) {
             int panels = (mc + MR - 1) / MR;
             float alpha = this.alpha;
             if (!transA) {
-                // op(A)[i][p] = a[i*lda + p]: copy a stored row (fixed i) and scatter with stride MR.
-                float[] row = buf.row(kc);
+                // op(A)[i][p] = a[i*lda + p]: a panel is MR stored rows (fixed i, contiguous p) interleaved.
                 for (int ip = 0; ip < panels; ip++) {
                     int i = ic + ip * MR;
-                    int h = Math.min(MR, ic + mc - i);
-                    int base = ip * kc * MR;
-                    for (int ii = 0; ii < h; ii++) {
-                        long src = aOff + (long) (i + ii) * lda + pc;
-                        MemorySegment.copy(a, ValueLayout.JAVA_FLOAT, src * Float.BYTES, row, 0, kc);
-                        for (int p = 0, d = base + ii; p < kc; p++, d += MR) {
-                            ap[d] = alpha * row[p];
-                        }
-                    }
-                    for (int ii = h; ii < MR; ii++) {
-                        for (int p = 0, d = base + ii; p < kc; p++, d += MR) {
-                            ap[d] = 0f;
-                        }
-                    }
+                    interleave(a, aOff + (long) i * lda + pc, lda, Math.min(MR, ic + mc - i), MR, kc, alpha, ap, ip * kc * MR);
                 }
             } else {
                 // op(A)[i][p] = a[p*lda + i]: for fixed p the mc values of i are contiguous.
-                float[] row = buf.row(mc);
                 for (int p = 0; p < kc; p++) {
                     long src = aOff + (long) (pc + p) * lda + ic;
-                    MemorySegment.copy(a, ValueLayout.JAVA_FLOAT, src * Float.BYTES, row, 0, mc);
                     for (int ip = 0; ip < panels; ip++) {
                         int i = ip * MR;
                         int h = Math.min(MR, mc - i);
                         int d = ip * kc * MR + p * MR;
                         for (int ii = 0; ii < h; ii++) {
-                            ap[d + ii] = alpha * row[i + ii];
+                            ap[d + ii] = alpha * a.getAtIndex(FLOAT, src + i + ii);
                         }
                         for (int ii = h; ii < MR; ii++) {
                             ap[d + ii] = 0f;
@@ -506,6 +470,27 @@ public final class Sgemm implements AutoCloseable {
                         flush(tile, h, w, c, cIdx, ldc, mode, beta);
                     }
                 }
+            }
+        }
+    }
+
+    /**
+     * dst[base + p*width + r] = scale * src[first + r*stride + p] for r < rows, 0 for rows <= r < width, p < kc:
+     * {@code rows} stored rows read straight from the segment, interleaved into one packed panel. (Copying each
+     * row into a scratch array first cost more than the copy saved: MemorySegment.copy has a fixed overhead per
+     * call that dominates at rows of a few hundred floats.)
+     */
+    private static void interleave(MemorySegment src, long first, int stride, int rows, int width, int kc, float scale,
+                                   float[] dst, int base) {
+        for (int r = 0; r < rows; r++) {
+            long row = first + (long) r * stride;
+            for (int p = 0, d = base + r; p < kc; p++, d += width) {
+                dst[d] = scale * src.getAtIndex(FLOAT, row + p);
+            }
+        }
+        for (int r = rows; r < width; r++) {
+            for (int p = 0, d = base + r; p < kc; p++, d += width) {
+                dst[d] = 0f;
             }
         }
     }
