@@ -48,7 +48,7 @@ final class CausalAttention {
         });
     }
 
-    /** Copies rows [0, T) of (batch b, head h) from x (row stride ld) into dst [*, ldDst]. */
+    /** Copies rows [0, T) of x (row stride ld, the first at off) into dst [T, ldDst]; padding stays zero. */
     private static void packRows(MemorySegment x, long off, int ld, int t, int d, float[] dst, int ldDst) {
         for (int i = 0; i < t; i++) {
             MemorySegment.copy(x, F, (off + (long) i * ld) * 4, dst, i * ldDst, d);
@@ -107,6 +107,7 @@ final class CausalAttention {
             }
             packRows(q, s.qOffset(b, 0, h), qLd, t, d, qs, d);
             long pBase = ((long) b * s.heads() + h) * t * t;
+            // a last tile that runs past T computes rows of zero queries, which are never written out
             for (int i0 = 0; i0 < t; i0 += ROWS) {
                 int n = Math.min(i0 + ROWS, t);   // keys up to the tile's last query
                 AttentionKernels.rowsTimesColumns(qs, i0 * d, d, kt, keys, d, scale, sc, 0, keys, roundUp(n, TILE));
