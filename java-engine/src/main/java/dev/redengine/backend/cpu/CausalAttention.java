@@ -20,6 +20,9 @@ final class CausalAttention {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
     /** Backward row block: dK and dV accumulate over this many queries per pass over their keys. */
     private static final int BLOCK = 64;
+    /** Each thread keeps its buffers for the next call with the same T and D: no allocation per training step. */
+    private static final ThreadLocal<Forward> FORWARD = new ThreadLocal<>();
+    private static final ThreadLocal<Backward> BACKWARD = new ThreadLocal<>();
 
     private CausalAttention() {
     }
@@ -28,9 +31,14 @@ final class CausalAttention {
                         int batch, int seqLen, float scale) {
         AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
         parallel.forRange(batch * s.heads(), 1, (from, to) -> {
-            Forward f = new Forward(s);
+            Forward f = FORWARD.get();
+            if (f == null || f.t != seqLen || f.d != s.dim()) {
+                f = new Forward(seqLen, s.dim());
+                FORWARD.set(f);
+            }
+            f.packed = -1;   // K and V are new in every call
             for (int task = from; task < to; task++) {
-                f.run(out.data(), probs.data(), q.data(), k.data(), v.data(), task / s.heads(), task % s.heads(), scale);
+                f.run(s, out.data(), probs.data(), q.data(), k.data(), v.data(), task / s.heads(), task % s.heads(), scale);
             }
         });
     }
@@ -40,9 +48,13 @@ final class CausalAttention {
                          Tensor v, Tensor probs, int batch, int seqLen, float scale) {
         AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
         parallel.forRange(batch * s.kvHeads(), 1, (from, to) -> {
-            Backward w = new Backward(s);
+            Backward w = BACKWARD.get();
+            if (w == null || w.t != seqLen || w.d != s.dim()) {
+                w = new Backward(seqLen, s.dim());
+                BACKWARD.set(w);
+            }
             for (int task = from; task < to; task++) {
-                w.run(dq.data(), dk.data(), dv.data(), dout.data(), q.data(), k.data(), v.data(), probs.data(),
+                w.run(s, dq.data(), dk.data(), dv.data(), dout.data(), q.data(), k.data(), v.data(), probs.data(),
                         task / s.kvHeads(), task % s.kvHeads(), scale);
             }
         });
@@ -74,7 +86,6 @@ final class CausalAttention {
 
     /** One thread's buffers for the forward of one (batch, head) after another. */
     private static final class Forward {
-        private final AttentionShape s;
         private final int t, d, dp, keys;
         private final float[] qs;   // [T rounded up to ROWS, D]: one head's queries
         private final float[] kt;   // [D, keys]: K^T of its KV head
@@ -82,12 +93,11 @@ final class CausalAttention {
         private final float[] sc;   // [ROWS, keys]: one row tile's scores, then exp(score - max)
         private final float[] o;    // [ROWS, dp]: the tile's output rows before the 1 / sum
         private final float[] inv = new float[ROWS];   // [ROWS]: 1 / sum of each row's exps
-        private int packed = -1;    // batch * KV + g whose K, V are in kt, vs: heads of one group reuse them
+        private int packed;         // batch * KV + g whose K, V are in kt, vs (-1: none yet in this call)
 
-        Forward(AttentionShape s) {
-            this.s = s;
-            t = s.seqLen();
-            d = s.dim();
+        Forward(int t, int d) {
+            this.t = t;
+            this.d = d;
             dp = roundUp(d, TILE);
             keys = roundUp(t, TILE);
             qs = new float[roundUp(t, ROWS) * d];
@@ -97,7 +107,7 @@ final class CausalAttention {
             o = new float[ROWS * dp];
         }
 
-        void run(MemorySegment out, MemorySegment probs, MemorySegment q, MemorySegment k, MemorySegment v,
+        void run(AttentionShape s, MemorySegment out, MemorySegment probs, MemorySegment q, MemorySegment k, MemorySegment v,
                  int b, int h, float scale) {
             int g = h / s.group(), kvLd = s.kvHeads() * d, qLd = s.heads() * d;
             if (packed != b * s.kvHeads() + g) {
@@ -137,7 +147,6 @@ final class CausalAttention {
      * dV += P^T dO, dK and dV accumulated on the heap over the group's heads.
      */
     private static final class Backward {
-        private final AttentionShape s;
         private final int t, d, dp, keys;
         private final float[] vt;    // [D, keys]: V^T, for dP
         private final float[] ks;    // [keys, dp]: K, for dQ
@@ -149,10 +158,9 @@ final class CausalAttention {
         private final float[] ds;    // [BLOCK, keys]: dP, then dS of the row block
         private final float[] o;     // [ROWS, dp]: dQ rows of one tile
 
-        Backward(AttentionShape s) {
-            this.s = s;
-            t = s.seqLen();
-            d = s.dim();
+        Backward(int t, int d) {
+            this.t = t;
+            this.d = d;
             dp = roundUp(d, TILE);
             keys = roundUp(t, TILE);
             int rows = roundUp(t, ROWS);
@@ -167,7 +175,7 @@ final class CausalAttention {
             o = new float[ROWS * dp];
         }
 
-        void run(MemorySegment dq, MemorySegment dk, MemorySegment dv, MemorySegment dout, MemorySegment q,
+        void run(AttentionShape s, MemorySegment dq, MemorySegment dk, MemorySegment dv, MemorySegment dout, MemorySegment q,
                  MemorySegment k, MemorySegment v, MemorySegment probs, int b, int g, float scale) {
             int kvLd = s.kvHeads() * d, qLd = s.heads() * d;
             long kvOff = s.kvOffset(b, 0, g);
@@ -182,7 +190,7 @@ final class CausalAttention {
                 for (int r0 = 0; r0 < t; r0 += BLOCK) {
                     int r1 = Math.min(r0 + BLOCK, t);
                     scoreGradients(probs, pBase, r0, r1, scale);
-                    queryGradients(dq, b, h, r0, r1);
+                    queryGradients(s, dq, b, h, r0, r1);
                     keyValueGradients(r0, r1);
                 }
             }
@@ -209,7 +217,7 @@ final class CausalAttention {
         }
 
         /** dQ rows [r0, r1) = dS K, written to dq. */
-        private void queryGradients(MemorySegment dq, int b, int h, int r0, int r1) {
+        private void queryGradients(AttentionShape s, MemorySegment dq, int b, int h, int r0, int r1) {
             for (int i0 = r0; i0 < r1; i0 += ROWS) {
                 int n = Math.min(i0 + ROWS, t);
                 AttentionKernels.rowsTimesMatrix(ds, (i0 - r0) * keys, keys, n, ks, dp, o, dp, dp);
