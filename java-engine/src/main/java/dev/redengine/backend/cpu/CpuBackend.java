@@ -18,7 +18,6 @@ public final class CpuBackend implements Backend {
 
     private final Parallel parallel;
     private final Sgemm sgemm;
-    private final Sgemm serialGemm = new Sgemm(1);   // for GEMMs inside tasks that are already parallel
 
     public CpuBackend(int threads) {
         this.parallel = new Parallel(threads);
@@ -217,86 +216,15 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /** Causal attention works on row blocks of this many queries: keys past the block's end are never computed. */
-    private static final int ATTENTION_BLOCK = 64;
-
-    /**
-     * Per (batch, head): S = scale Q K^T and O = P V as small single-threaded GEMMs on strided rows of q, k, v
-     * (row stride H*D or KV*D), one row block of queries at a time so that the masked upper triangle is skipped;
-     * S is computed straight into {@code probs} and softmaxed there.
-     */
     @Override
     public void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
-        AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
-        int d = s.dim(), t = seqLen, qld = s.heads() * d, kld = s.kvHeads() * d;
-        MemorySegment p = probs.data();
-        parallel.forRange(batch * s.heads(), 1, (from, to) -> {
-            for (int task = from; task < to; task++) {
-                int b = task / s.heads(), h = task % s.heads(), g = h / s.group();
-                long pBase = (long) task * t * t, qOff = s.qOffset(b, 0, h), kOff = s.kvOffset(b, 0, g);
-                for (int r0 = 0; r0 < t; r0 += ATTENTION_BLOCK) {
-                    int r1 = Math.min(t, r0 + ATTENTION_BLOCK), rows = r1 - r0;
-                    long pBlock = pBase + (long) r0 * t;
-                    serialGemm.sgemm(false, true, rows, r1, d, scale, q.data(), qOff + (long) r0 * qld, qld,
-                            k.data(), kOff, kld, 0f, p, pBlock, t);                     // S[r0:r1, 0:r1]
-                    for (int i = r0; i < r1; i++) {
-                        long row = pBase + (long) i * t;
-                        float max = Simd.max(p, row, i + 1);
-                        double sum = Simd.sumExp(p, row, max, i + 1);
-                        Simd.expScaled(p, row, p, row, max, (float) (1 / sum), i + 1);
-                        p.asSlice((row + i + 1) * 4, (long) (t - i - 1) * 4).fill((byte) 0);
-                    }
-                    serialGemm.sgemm(false, false, rows, d, r1, 1f, p, pBlock, t, v.data(), kOff, kld,
-                            0f, out.data(), qOff + (long) r0 * qld, qld);                // O[r0:r1] = P V
-                }
-            }
-        });
+        CausalAttention.forward(parallel, out, probs, q, k, v, batch, seqLen, scale);
     }
 
-    /**
-     * Per (batch, KV head), so that the heads sharing K and V accumulate into dK, dV without races; per row
-     * block of queries, only keys up to the block's end: dP = dO V^T; dS = P (dP - rowsum(P dP)) scale;
-     * dQ = dS K; dK += dS^T Q; dV += P^T dO.
-     */
     @Override
     public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
                                   Tensor probs, int batch, int seqLen, float scale) {
-        AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
-        int d = s.dim(), t = seqLen, qld = s.heads() * d, kld = s.kvHeads() * d;
-        MemorySegment p = probs.data();
-        parallel.forRange(batch * s.kvHeads(), 1, (from, to) -> {
-            MemorySegment ds = MemorySegment.ofArray(new float[ATTENTION_BLOCK * t]);  // [block, T]: dP, then dS
-            for (int task = from; task < to; task++) {
-                int b = task / s.kvHeads(), g = task % s.kvHeads();
-                long kOff = s.kvOffset(b, 0, g);
-                for (int j = 0; j < t; j++) {
-                    dk.data().asSlice((kOff + (long) j * kld) * 4, (long) d * 4).fill((byte) 0);
-                    dv.data().asSlice((kOff + (long) j * kld) * 4, (long) d * 4).fill((byte) 0);
-                }
-                for (int h = g * s.group(); h < (g + 1) * s.group(); h++) {
-                    long pBase = ((long) b * s.heads() + h) * t * t, qOff = s.qOffset(b, 0, h);
-                    for (int r0 = 0; r0 < t; r0 += ATTENTION_BLOCK) {
-                        int r1 = Math.min(t, r0 + ATTENTION_BLOCK), rows = r1 - r0;
-                        long qRows = qOff + (long) r0 * qld, pRows = pBase + (long) r0 * t;
-                        serialGemm.sgemm(false, true, rows, r1, d, 1f, dout.data(), qRows, qld,
-                                v.data(), kOff, kld, 0f, ds, 0, t);                             // dP[rows, 0:r1]
-                        for (int i = 0; i < rows; i++) {
-                            long row = (long) i * t;
-                            int n = r0 + i + 1;
-                            float pdp = Simd.dot(p, pRows + row, ds, row, n);
-                            Simd.softmaxBackwardRow(ds, row, p, pRows + row, pdp, scale, n);
-                            ds.asSlice((row + n) * 4, (long) (r1 - n) * 4).fill((byte) 0);
-                        }
-                        serialGemm.sgemm(false, false, rows, d, r1, 1f, ds, 0, t, k.data(), kOff, kld,
-                                0f, dq.data(), qRows, qld);                                     // dQ = dS K
-                        serialGemm.sgemm(true, false, r1, d, rows, 1f, ds, 0, t, q.data(), qRows, qld,
-                                1f, dk.data(), kOff, kld);                                      // dK += dS^T Q
-                        serialGemm.sgemm(true, false, r1, d, rows, 1f, p, pRows, t, dout.data(), qRows, qld,
-                                1f, dv.data(), kOff, kld);                                      // dV += P^T dO
-                    }
-                }
-            }
-        });
+        CausalAttention.backward(parallel, dq, dk, dv, dout, q, k, v, probs, batch, seqLen, scale);
     }
 
     @Override

@@ -7,6 +7,7 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 
 /**
  * Every Vector API loop of the CPU backend's elementwise and row ops lives here (the matmul has its own
@@ -275,6 +276,50 @@ public final class Simd {
         }
         for (; i < n; i++) {
             dp.setAtIndex(F, dpo + i, scale * p.getAtIndex(F, po + i) * (dp.getAtIndex(F, dpo + i) - pdp));
+        }
+    }
+
+    /** Softmax backward on one row of heap arrays, in place on dp: dp[i] = scale * p[i] * (dp[i] - pdp). */
+    public static void softmaxBackwardRow(float[] dp, int dpo, float[] p, int po, float pdp, float scale, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, dp, dpo + i).sub(pdp).mul(FloatVector.fromArray(S, p, po + i)).mul(scale)
+                    .intoArray(dp, dpo + i);
+        }
+        for (; i < n; i++) {
+            dp[dpo + i] = scale * p[po + i] * (dp[dpo + i] - pdp);
+        }
+    }
+
+    /**
+     * In place on a heap row x[o, o + width), width a multiple of the lanes: x[i] = exp(x[i] - max) for
+     * i < n, max over those n, and 0 for the rest (masked out as -infinity first, so that every pass runs
+     * on whole vectors). Returns the sum, accumulated in float lanes (n is a sequence length, not a vocabulary).
+     */
+    public static float expBelow(float[] x, int o, int n, int width) {
+        Arrays.fill(x, o + n, o + width, Float.NEGATIVE_INFINITY);
+        FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (int i = 0; i < width; i += S.length()) {
+            max = max.max(FloatVector.fromArray(S, x, o + i));
+        }
+        float shift = max.reduceLanes(VectorOperators.MAX);
+        FloatVector sum = FloatVector.zero(S);
+        for (int i = 0; i < width; i += S.length()) {
+            FloatVector e = FloatVector.fromArray(S, x, o + i).sub(shift).lanewise(VectorOperators.EXP);
+            e.intoArray(x, o + i);
+            sum = sum.add(e);
+        }
+        return sum.reduceLanes(VectorOperators.ADD);
+    }
+
+    /** out[i] = a[i] * s; out a segment, a on the heap. */
+    public static void scale(MemorySegment out, long o, float[] a, int ao, float s, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, a, ao + i).mul(s).intoMemorySegment(out, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            out.setAtIndex(F, o + i, a[ao + i] * s);
         }
     }
 

@@ -1,0 +1,240 @@
+package dev.redengine.backend.cpu;
+
+import dev.redengine.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+
+import static dev.redengine.backend.cpu.AttentionKernels.ROWS;
+import static dev.redengine.backend.cpu.AttentionKernels.TILE;
+import static dev.redengine.backend.cpu.AttentionKernels.roundUp;
+
+/**
+ * Causal GQA attention of {@link CpuBackend} (contract in Backend.attention). Each task copies the operands
+ * of one (batch, head), or one (batch, KV head) in backward, into heap arrays zero padded to whole register
+ * tiles, so that the {@link AttentionKernels} loops need no edge cases, and works on tiles of ROWS queries
+ * against only the keys up to the tile's last query. Packing costs O(T D) per task against O(T^2 D) flops.
+ */
+final class CausalAttention {
+    private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    /** Backward row block: dK and dV accumulate over this many queries per pass over their keys. */
+    private static final int BLOCK = 64;
+    /** Each thread keeps its buffers for the next call with the same T and D: no allocation per training step. */
+    private static final ThreadLocal<Forward> FORWARD = new ThreadLocal<>();
+    private static final ThreadLocal<Backward> BACKWARD = new ThreadLocal<>();
+
+    private CausalAttention() {
+    }
+
+    static void forward(Parallel parallel, Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v,
+                        int batch, int seqLen, float scale) {
+        AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
+        parallel.forRange(batch * s.heads(), 1, (from, to) -> {
+            Forward f = FORWARD.get();
+            if (f == null || f.t != seqLen || f.d != s.dim()) {
+                f = new Forward(seqLen, s.dim());
+                FORWARD.set(f);
+            }
+            f.packed = -1;   // K and V are new in every call
+            for (int task = from; task < to; task++) {
+                f.run(s, out.data(), probs.data(), q.data(), k.data(), v.data(), task / s.heads(), task % s.heads(), scale);
+            }
+        });
+    }
+
+    /** Per (batch, KV head), so that the heads sharing K and V accumulate into dK, dV without races. */
+    static void backward(Parallel parallel, Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
+                         Tensor v, Tensor probs, int batch, int seqLen, float scale) {
+        AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
+        parallel.forRange(batch * s.kvHeads(), 1, (from, to) -> {
+            Backward w = BACKWARD.get();
+            if (w == null || w.t != seqLen || w.d != s.dim()) {
+                w = new Backward(seqLen, s.dim());
+                BACKWARD.set(w);
+            }
+            for (int task = from; task < to; task++) {
+                w.run(s, dq.data(), dk.data(), dv.data(), dout.data(), q.data(), k.data(), v.data(), probs.data(),
+                        task / s.kvHeads(), task % s.kvHeads(), scale);
+            }
+        });
+    }
+
+    /** Copies rows [0, T) of x (row stride ld, the first at off) into dst [T, ldDst]; padding stays zero. */
+    private static void packRows(MemorySegment x, long off, int ld, int t, int d, float[] dst, int ldDst) {
+        for (int i = 0; i < t; i++) {
+            MemorySegment.copy(x, F, (off + (long) i * ld) * 4, dst, i * ldDst, d);
+        }
+    }
+
+    /** Copies rows [0, T) of x (row stride ld) transposed into dst [D, ldDst]. */
+    private static void packTransposed(MemorySegment x, long off, int ld, int t, int d, float[] dst, int ldDst) {
+        for (int i = 0; i < t; i++) {
+            long row = off + (long) i * ld;
+            for (int c = 0; c < d; c++) {
+                dst[c * ldDst + i] = x.getAtIndex(F, row + c);
+            }
+        }
+    }
+
+    /** The inverse of packRows for the D real columns. */
+    private static void unpackRows(float[] src, int ldSrc, int t, int d, MemorySegment x, long off, int ld) {
+        for (int i = 0; i < t; i++) {
+            MemorySegment.copy(src, i * ldSrc, x, F, (off + (long) i * ld) * 4, d);
+        }
+    }
+
+    /** One thread's buffers for the forward of one (batch, head) after another. */
+    private static final class Forward {
+        private final int t, d, dp, keys;
+        private final float[] qs;   // [T rounded up to ROWS, D]: one head's queries
+        private final float[] kt;   // [D, keys]: K^T of its KV head
+        private final float[] vs;   // [keys, dp]: V of its KV head
+        private final float[] sc;   // [ROWS, keys]: one row tile's scores, then exp(score - max)
+        private final float[] o;    // [ROWS, dp]: the tile's output rows before the 1 / sum
+        private final float[] inv = new float[ROWS];   // [ROWS]: 1 / sum of each row's exps
+        private int packed;         // batch * KV + g whose K, V are in kt, vs (-1: none yet in this call)
+
+        Forward(int t, int d) {
+            this.t = t;
+            this.d = d;
+            dp = roundUp(d, TILE);
+            keys = roundUp(t, TILE);
+            qs = new float[roundUp(t, ROWS) * d];
+            kt = new float[d * keys];
+            vs = new float[keys * dp];
+            sc = new float[ROWS * keys];
+            o = new float[ROWS * dp];
+        }
+
+        void run(AttentionShape s, MemorySegment out, MemorySegment probs, MemorySegment q, MemorySegment k, MemorySegment v,
+                 int b, int h, float scale) {
+            int g = h / s.group(), kvLd = s.kvHeads() * d, qLd = s.heads() * d;
+            if (packed != b * s.kvHeads() + g) {
+                packTransposed(k, s.kvOffset(b, 0, g), kvLd, t, d, kt, keys);
+                packRows(v, s.kvOffset(b, 0, g), kvLd, t, d, vs, dp);
+                packed = b * s.kvHeads() + g;
+            }
+            packRows(q, s.qOffset(b, 0, h), qLd, t, d, qs, d);
+            long pBase = ((long) b * s.heads() + h) * t * t;
+            // a last tile that runs past T computes rows of zero queries, which are never written out
+            for (int i0 = 0; i0 < t; i0 += ROWS) {
+                int n = Math.min(i0 + ROWS, t);   // keys up to the tile's last query
+                AttentionKernels.rowsTimesColumns(qs, i0 * d, d, kt, keys, d, scale, sc, 0, keys, roundUp(n, TILE));
+                softmaxRows(probs, pBase, i0, n);
+                AttentionKernels.rowsTimesMatrix(sc, 0, keys, n, vs, dp, o, dp, dp);
+                for (int i = i0; i < n; i++) {
+                    Simd.scale(out, s.qOffset(b, i, h), o, (i - i0) * dp, inv[i - i0], d);
+                }
+            }
+        }
+
+        /** Rows [i0, n) of the tile: exps into sc (0 past the diagonal), probabilities into probs. */
+        private void softmaxRows(MemorySegment probs, long pBase, int i0, int n) {
+            for (int i = i0; i < n; i++) {
+                int r = (i - i0) * keys;
+                inv[i - i0] = 1 / Simd.expBelow(sc, r, i + 1, roundUp(n, TILE));
+                long row = pBase + (long) i * t;
+                Simd.scale(probs, row, sc, r, inv[i - i0], i + 1);
+                probs.asSlice((row + i + 1) * 4, (long) (t - i - 1) * 4).fill((byte) 0);
+            }
+        }
+    }
+
+    /**
+     * One thread's buffers for the backward of one (batch, KV head) after another. Per block of BLOCK queries
+     * of each head in the group: dP = dO V^T; dS = P (dP - rowsum(P dP)) scale; dQ = dS K; dK += dS^T Q;
+     * dV += P^T dO, dK and dV accumulated on the heap over the group's heads.
+     */
+    private static final class Backward {
+        private final int t, d, dp, keys;
+        private final float[] vt;    // [D, keys]: V^T, for dP
+        private final float[] ks;    // [keys, dp]: K, for dQ
+        private final float[] qs;    // [T rounded up to ROWS, dp]: one head's queries, for dK
+        private final float[] dos;   // [T rounded up to ROWS, dp]: its output gradient, for dP and dV
+        private final float[] dks;   // [keys, dp]: dK of the KV head
+        private final float[] dvs;   // [keys, dp]: dV of the KV head
+        private final float[] pb;    // [BLOCK, keys]: probabilities of one row block, 0 past the diagonal
+        private final float[] ds;    // [BLOCK, keys]: dP, then dS of the row block
+        private final float[] o;     // [ROWS, dp]: dQ rows of one tile
+
+        Backward(int t, int d) {
+            this.t = t;
+            this.d = d;
+            dp = roundUp(d, TILE);
+            keys = roundUp(t, TILE);
+            int rows = roundUp(t, ROWS);
+            vt = new float[d * keys];
+            ks = new float[keys * dp];
+            qs = new float[rows * dp];
+            dos = new float[rows * dp];
+            dks = new float[keys * dp];
+            dvs = new float[keys * dp];
+            pb = new float[BLOCK * keys];
+            ds = new float[BLOCK * keys];
+            o = new float[ROWS * dp];
+        }
+
+        void run(AttentionShape s, MemorySegment dq, MemorySegment dk, MemorySegment dv, MemorySegment dout, MemorySegment q,
+                 MemorySegment k, MemorySegment v, MemorySegment probs, int b, int g, float scale) {
+            int kvLd = s.kvHeads() * d, qLd = s.heads() * d;
+            long kvOff = s.kvOffset(b, 0, g);
+            packTransposed(v, kvOff, kvLd, t, d, vt, keys);
+            packRows(k, kvOff, kvLd, t, d, ks, dp);
+            Arrays.fill(dks, 0);
+            Arrays.fill(dvs, 0);
+            for (int h = g * s.group(); h < (g + 1) * s.group(); h++) {
+                packRows(q, s.qOffset(b, 0, h), qLd, t, d, qs, dp);
+                packRows(dout, s.qOffset(b, 0, h), qLd, t, d, dos, dp);
+                long pBase = ((long) b * s.heads() + h) * t * t;
+                for (int r0 = 0; r0 < t; r0 += BLOCK) {
+                    int r1 = Math.min(r0 + BLOCK, t);
+                    scoreGradients(probs, pBase, r0, r1, scale);
+                    queryGradients(s, dq, b, h, r0, r1);
+                    keyValueGradients(r0, r1);
+                }
+            }
+            unpackRows(dks, dp, t, d, dk, kvOff, kvLd);
+            unpackRows(dvs, dp, t, d, dv, kvOff, kvLd);
+        }
+
+        /** Rows [r0, r1): P into pb and dS into ds, both zero past the diagonal up to the block's key width. */
+        private void scoreGradients(MemorySegment probs, long pBase, int r0, int r1, float scale) {
+            int width = roundUp(r1, TILE);
+            for (int i0 = r0; i0 < r1; i0 += ROWS) {
+                int n = Math.min(i0 + ROWS, t);
+                AttentionKernels.rowsTimesColumns(dos, i0 * dp, dp, vt, keys, d, 1f, ds, (i0 - r0) * keys, keys,
+                        roundUp(n, TILE));
+            }
+            for (int i = r0; i < r1; i++) {
+                int row = (i - r0) * keys, n = i + 1;
+                MemorySegment.copy(probs, F, (pBase + (long) i * t) * 4, pb, row, n);
+                Arrays.fill(pb, row + n, row + width, 0);
+                float pdp = Simd.dot(pb, row, ds, row, n);
+                Simd.softmaxBackwardRow(ds, row, pb, row, pdp, scale, n);
+                Arrays.fill(ds, row + n, row + width, 0);
+            }
+        }
+
+        /** dQ rows [r0, r1) = dS K, written to dq. */
+        private void queryGradients(AttentionShape s, MemorySegment dq, int b, int h, int r0, int r1) {
+            for (int i0 = r0; i0 < r1; i0 += ROWS) {
+                int n = Math.min(i0 + ROWS, t);
+                AttentionKernels.rowsTimesMatrix(ds, (i0 - r0) * keys, keys, n, ks, dp, o, dp, dp);
+                for (int i = i0; i < n; i++) {
+                    MemorySegment.copy(o, (i - i0) * dp, dq, F, s.qOffset(b, i, h) * 4, d);
+                }
+            }
+        }
+
+        /** dK += dS^T Q and dV += P^T dO over the block's rows, for its keys [0, r1). */
+        private void keyValueGradients(int r0, int r1) {
+            for (int j0 = 0; j0 < r1; j0 += ROWS) {
+                int i0 = Math.max(r0, j0);   // earlier queries see none of these keys
+                int p = (i0 - r0) * keys + j0;
+                AttentionKernels.columnsTimesRows(ds, p, keys, r1 - i0, qs, i0 * dp, dp, dks, j0 * dp, dp, dp);
+                AttentionKernels.columnsTimesRows(pb, p, keys, r1 - i0, dos, i0 * dp, dp, dvs, j0 * dp, dp, dp);
+            }
+        }
+    }
+}
