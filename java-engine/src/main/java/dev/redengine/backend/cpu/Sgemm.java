@@ -8,14 +8,10 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BrokenBarrierException;
-import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -32,8 +28,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>work is split over M ranges (N ranges when N is the larger) across a fixed pool of daemon threads
  *       owned by this instance (blocking hand-off, no spinning); the caller thread computes one share itself.
  *       With an M split, each op(B) block is packed once, the threads claiming its panels from a counter, into
- *       one of two shared buffers; after one {@link CyclicBarrier} wait per block they pull balanced MC-row
- *       blocks of C from a second counter (dynamic scheduling), each packing its own op(A) blocks;</li>
+ *       one of two shared buffers; once its panels are packed they pull balanced MC-row blocks of C from a
+ *       second counter (dynamic scheduling), each packing its own op(A) blocks. Nobody waits for a thread that
+ *       has not started yet (see {@link Progress}): the caller begins at once, and a worker woken late (or
+ *       descheduled on a busy host) just joins in where the work is;</li>
  *   <li>small problems run on the caller thread with no hand-off.</li>
  * </ul>
  * The kernels' K loops step two induction variables ({@code ai += MR, bi += NR}) instead of deriving both
@@ -121,43 +119,61 @@ public final class Sgemm implements AutoCloseable {
             pr.run(0, m, 0, n);
             return;
         }
-        List<Future<?>> futures = new ArrayList<>(parts - 1);
-        Runnable[] tasks = new Runnable[parts];
         if (splitM) {
-            // All threads work on one (N block, K block) at a time: they pack its op(B) panels into a shared
-            // buffer (panels claimed from a counter), meet at a barrier, then pull MC-row blocks of C from a
-            // second counter. op(B) is double-buffered, so one barrier per block suffices: a thread packs block
-            // t + 1 only after the barrier of block t, which every thread reaches after finishing block t - 1.
-            Buffers own = BUFFERS.get();
-            int size = pr.kcMax() * Math.min(NC, roundUp(n, NR));
-            Shared sh = new Shared(new float[][] {own.b(size), own.b2(size)}, new CyclicBarrier(parts));
-            for (int t = 0; t < parts; t++) {
-                tasks[t] = () -> pr.runShared(m, n, sh);
-            }
+            runSplitM(pr, m, n, parts);
         } else {
-            // N ranges per thread, each packing its own op(B) and all of op(A): no coupling between the parts.
-            int[] bounds = new int[parts + 1];
-            for (int t = 0; t <= parts; t++) {
-                bounds[t] = Math.min(dim, (int) ((long) units * t / parts) * align);
-            }
-            for (int t = 0; t < parts; t++) {
-                int lo = bounds[t], hi = bounds[t + 1];
-                tasks[t] = () -> pr.run(0, m, lo, hi);
-            }
+            runSplitN(pr, m, n, parts, units, align);
         }
-        // One call's tasks enter the FIFO queue together: with barrier-coupled tasks, interleaving two callers'
-        // submissions could leave each holding a worker while waiting for a sibling queued behind the other.
-        synchronized (pool) {
-            for (int t = 1; t < parts; t++) {
-                futures.add(pool.submit(tasks[t]));
-            }
+    }
+
+    /**
+     * All threads work on one (N block, K block) step at a time: they pack its op(B) panels into a shared buffer
+     * (panels claimed from a counter), then pull MC-row blocks of C from a second counter (see {@link Progress}).
+     * The caller returns once every block is done; it never waits for a worker that has not started, and a worker
+     * that wakes after the tickets are gone touches nothing.
+     */
+    private void runSplitM(Problem pr, int m, int n, int parts) {
+        Buffers own = BUFFERS.get();
+        int size = pr.kcMax() * Math.min(NC, roundUp(n, NR));
+        int mcB = Problem.mBlock(m);
+        Progress progress = new Progress(new float[][] {own.b(size), own.b2(size)}, pr.steps(n), (m + mcB - 1) / mcB);
+        List<Future<?>> futures = new ArrayList<>(parts - 1);
+        for (int t = 1; t < parts; t++) {
+            futures.add(pool.submit(() -> pr.runShared(m, n, progress)));
+        }
+        try {
+            pr.runShared(m, n, progress);
+            progress.awaitAllBlocks();
+        } catch (RuntimeException | Error e) {
+            progress.fail(e);
+            // Workers may still be inside a block that reads this thread's buffers: let them stop first.
+            awaitAll(futures, null);
+        }
+        rethrow(progress.failure());
+    }
+
+    /** N ranges per thread, each packing its own op(B) and all of op(A): no coupling between the parts. */
+    private void runSplitN(Problem pr, int m, int n, int parts, int units, int align) {
+        int[] bounds = new int[parts + 1];
+        for (int t = 0; t <= parts; t++) {
+            bounds[t] = Math.min(n, (int) ((long) units * t / parts) * align);
+        }
+        List<Future<?>> futures = new ArrayList<>(parts - 1);
+        for (int t = 1; t < parts; t++) {
+            int lo = bounds[t], hi = bounds[t + 1];
+            futures.add(pool.submit(() -> pr.run(0, m, lo, hi)));
         }
         Throwable failure = null;
         try {
-            tasks[0].run();
+            pr.run(0, m, 0, bounds[1]);
         } catch (RuntimeException | Error e) {
             failure = e;
         }
+        rethrow(awaitAll(futures, failure));
+    }
+
+    /** Waits for every future (also when interrupted); returns the first failure, others added as suppressed. */
+    private static Throwable awaitAll(List<Future<?>> futures, Throwable failure) {
         boolean interrupted = false;
         for (Future<?> f : futures) {
             while (true) {
@@ -167,7 +183,11 @@ public final class Sgemm implements AutoCloseable {
                 } catch (InterruptedException e) {
                     interrupted = true;
                 } catch (ExecutionException e) {
-                    failure = firstCause(failure, e.getCause());
+                    if (failure == null) {
+                        failure = e.getCause();
+                    } else if (failure != e.getCause()) {
+                        failure.addSuppressed(e.getCause());
+                    }
                     break;
                 }
             }
@@ -175,24 +195,19 @@ public final class Sgemm implements AutoCloseable {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+        return failure;
+    }
+
+    private static void rethrow(Throwable failure) {
         if (failure instanceof RuntimeException re) {
             throw re;
         }
         if (failure instanceof Error er) {
             throw er;
         }
-    }
-
-    /** Keeps the root failure: a part that only saw the barrier break loses to the part that broke it. */
-    private static Throwable firstCause(Throwable kept, Throwable next) {
-        if (kept == null) {
-            return next;
+        if (failure != null) {
+            throw new IllegalStateException(failure);
         }
-        boolean keptIsEcho = kept.getCause() instanceof BrokenBarrierException;
-        boolean nextIsEcho = next.getCause() instanceof BrokenBarrierException;
-        Throwable root = keptIsEcho && !nextIsEcho ? next : kept;
-        root.addSuppressed(root == kept ? next : kept);
-        return root;
     }
 
     /** Shuts the worker pool down; later multi-threaded calls are rejected. Idle workers are daemons anyway. */
@@ -261,10 +276,85 @@ public final class Sgemm implements AutoCloseable {
         }
     }
 
-    /** State shared by the threads of one M-split call: the two op(B) buffers and the work counters. */
-    private record Shared(float[][] bufs, CyclicBarrier barrier, AtomicInteger packNext, AtomicInteger blockNext) {
-        Shared(float[][] bufs, CyclicBarrier barrier) {
-            this(bufs, barrier, new AtomicInteger(), new AtomicInteger());
+    /**
+     * Progress of one M-split call, shared by its threads. Steps are its (N block, K block) pairs in order; step s
+     * packs op(B) into {@code bufs[s & 1]}. A thread computes blocks of step s once every panel of s is packed (and,
+     * when s continues the previous step's K sum, once every block of s - 1 is done), and packs step s + 1 only
+     * once every block of step s - 1 is done (that buffer is then free). Tickets (panels,
+     * then blocks) are numbered consecutively across steps, so a thread arriving late finds old steps' tickets
+     * gone and skips ahead. Waits block on this object's monitor; a failure wakes every waiter.
+     */
+    private static final class Progress {
+        final float[][] bufs;
+        final int mBlocks;                  // M blocks per step
+        final AtomicInteger packNext = new AtomicInteger();
+        final AtomicInteger blockNext = new AtomicInteger();
+        private final int[] panelsPacked;   // per step
+        private final int[] blocksDone;     // per step
+        private Throwable failure;
+
+        Progress(float[][] bufs, int steps, int mBlocks) {
+            this.bufs = bufs;
+            this.mBlocks = mBlocks;
+            this.panelsPacked = new int[steps];
+            this.blocksDone = new int[steps];
+        }
+
+        synchronized void panelPacked(int step) {
+            panelsPacked[step]++;
+            notifyAll();
+        }
+
+        synchronized void blockDone(int step) {
+            blocksDone[step]++;
+            notifyAll();
+        }
+
+        synchronized void awaitPanels(int step, int panels) {
+            while (panelsPacked[step] < panels) {
+                await();
+            }
+        }
+
+        synchronized void awaitBlocks(int step) {
+            while (blocksDone[step] < mBlocks) {
+                await();
+            }
+        }
+
+        /** Every step's blocks, for the caller before it returns (a slow thread may still be in an older step). */
+        synchronized void awaitAllBlocks() {
+            for (int s = 0; s < blocksDone.length; s++) {
+                while (blocksDone[s] < mBlocks) {
+                    await();
+                }
+            }
+        }
+
+        synchronized void fail(Throwable t) {
+            if (failure == null) {
+                failure = t;
+            }
+            notifyAll();
+        }
+
+        synchronized Throwable failure() {
+            return failure;
+        }
+
+        private void await() {
+            if (failure != null) {
+                throw new IllegalStateException("another sgemm thread failed", failure);
+            }
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("sgemm interrupted", e);
+            }
+            if (failure != null) {
+                throw new IllegalStateException("another sgemm thread failed", failure);
+            }
         }
     }
 
@@ -316,19 +406,24 @@ public final class Sgemm implements AutoCloseable {
             }
         }
 
-        /**
-         * One thread's part of an M-split call over all of C [0, m) x [0, n): every thread runs the same sequence
-         * of (N block, K block) steps; tickets are numbered consecutively across steps, so each step's tickets
-         * are [base, base + count) and a counter left at the end of one step is the start of the next.
-         */
-        void runShared(int m, int n, Shared sh) {
+        /** Number of (N block, K block) steps over C [0, m) x [0, n). */
+        int steps(int n) {
+            return ((n + NC - 1) / NC) * ((k + kcMax() - 1) / kcMax());
+        }
+
+        /** Balanced M blocks of at most MC rows, e.g. m = 1024 runs as 8 x 128 rather than 7 x 144 + 16. */
+        static int mBlock(int m) {
+            int blocks = (m + MC - 1) / MC;
+            return Math.min(roundUp((m + blocks - 1) / blocks, MR), MC);
+        }
+
+        /** One thread's part of an M-split call over all of C [0, m) x [0, n); see {@link Progress}. */
+        void runShared(int m, int n, Progress pg) {
             try {
                 Buffers buf = BUFFERS.get();
                 int kcMax = kcMax();
-                // Balanced M blocks of at most MC rows, e.g. m = 1024 runs as 8 x 128 rather than 7 x 144 + 16.
-                int mBlocks = (m + MC - 1) / MC;
-                int mcB = Math.min(roundUp((m + mBlocks - 1) / mBlocks, MR), MC);
-                mBlocks = (m + mcB - 1) / mcB;
+                int mcB = mBlock(m);
+                int mBlocks = pg.mBlocks;
                 float[] ap = buf.a(kcMax * mcB);
                 int packBase = 0;
                 int blockBase = 0;
@@ -339,59 +434,34 @@ public final class Sgemm implements AutoCloseable {
                     for (int pc = 0; pc < k; pc += kcMax, step++) {
                         int kc = Math.min(kcMax, k - pc);
                         int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
-                        float[] bp = sh.bufs()[step & 1];
-                        for (int q; (q = claim(sh.packNext(), packBase + panels)) >= 0; ) {
+                        float[] bp = pg.bufs[step & 1];
+                        boolean bufferFree = step < 2;
+                        for (int q; (q = claim(pg.packNext, packBase + panels)) >= 0; ) {
+                            if (!bufferFree) {
+                                pg.awaitBlocks(step - 2); // the last user of this buffer
+                                bufferFree = true;
+                            }
                             packB(bp, pc, kc, jc, nc, q - packBase, q - packBase + 1);
+                            pg.panelPacked(step);
                         }
                         packBase += panels;
-                        await(sh.barrier());
-                        for (int q; (q = claim(sh.blockNext(), blockBase + mBlocks)) >= 0; ) {
+                        pg.awaitPanels(step, panels);
+                        if (pc > 0) {
+                            pg.awaitBlocks(step - 1); // a later K block adds to C blocks the previous one wrote
+                        }
+                        for (int q; (q = claim(pg.blockNext, blockBase + mBlocks)) >= 0; ) {
                             int ic = (q - blockBase) * mcB;
                             int mc = Math.min(mcB, m - ic);
                             packA(buf, ap, ic, mc, pc, kc);
                             macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
+                            pg.blockDone(step);
                         }
                         blockBase += mBlocks;
                     }
                 }
             } catch (RuntimeException | Error e) {
-                breakBarrier(sh.barrier()); // the other parts stop waiting (BrokenBarrierException) instead of hanging
+                pg.fail(e); // wakes the other threads, whose waits then fail instead of hanging
                 throw e;
-            }
-        }
-
-        /**
-         * Leaves {@code barrier} broken for good, so that parts arriving at it later fail at once. (A reset would
-         * only free the parts waiting now; one still computing would then wait forever for this one.) A timed-out
-         * wait breaks it; if this wait happened to complete a generation instead, the next try breaks the next.
-         */
-        private static void breakBarrier(CyclicBarrier barrier) {
-            boolean interrupted = false;
-            while (!barrier.isBroken()) {
-                try {
-                    barrier.await(0, TimeUnit.NANOSECONDS);
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                } catch (BrokenBarrierException | TimeoutException e) {
-                    // broken now
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
-
-        private static void await(CyclicBarrier barrier) {
-            if (barrier == null) {
-                return;
-            }
-            try {
-                barrier.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("sgemm interrupted", e);
-            } catch (BrokenBarrierException e) {
-                throw new IllegalStateException("another sgemm thread failed", e);
             }
         }
 
