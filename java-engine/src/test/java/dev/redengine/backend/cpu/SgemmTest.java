@@ -166,6 +166,20 @@ class SgemmTest {
     }
 
     @Test
+    void manyStepsReuseTheTwoSharedBuffers() {
+        // An M split over 4 K blocks, then over 2 N blocks: step s + 2 repacks the buffer of step s, and each later
+        // K block adds to the C blocks of the one before, so a missing wait between threads shows up as wrong sums.
+        Case deep = Case.of(false, true, Sgemm.MC * 2 + 11, 40, Sgemm.KC * 3 + 50, 1f, 0f, 0, 2024);
+        Case wide = Case.of(true, false, Sgemm.NC + 300, Sgemm.NC + 100, 24, 1f, 1f, 0, 2025);
+        for (int r = 0; r < 5; r++) {
+            deep.check(TWO);
+            deep.check(THREE);
+        }
+        wide.check(TWO);
+        wide.check(THREE);
+    }
+
+    @Test
     void wideNSplitsAcrossThreads() {
         Case c = Case.of(false, true, 5, Sgemm.NR * 8 + 3, 300, 1f, 0f, 1, 77);
         c.check(TWO);
