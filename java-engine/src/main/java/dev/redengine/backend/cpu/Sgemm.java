@@ -61,6 +61,10 @@ public final class Sgemm implements AutoCloseable {
     static final int NC = roundUp(Integer.getInteger("redengine.sgemm.nc", 2048), NR);
     /** Below this many multiply-adds (m * n * k) the caller thread does everything. */
     static final long SMALL = Long.getLong("redengine.sgemm.small", 1L << 18);
+    /** Packed op(B) panels start on a multiple of this (one vector), see {@link HeapAlignment}. */
+    private static final int VECTOR_BYTES = VL * Float.BYTES;
+    /** Extra floats in each op(B) buffer, so that the aligned start still leaves room for the panels. */
+    private static final int ALIGN_SLACK = VL;
 
     private static final ByteOrder NO = ByteOrder.nativeOrder();
     /** Packing reads single floats at any element offset: no alignment check needed. */
@@ -136,7 +140,10 @@ public final class Sgemm implements AutoCloseable {
         Buffers own = BUFFERS.get();
         int size = pr.kcMax() * Math.min(NC, roundUp(n, NR));
         int mcB = Problem.mBlock(m);
-        Progress progress = new Progress(new float[][] {own.b(size), own.b2(size)}, pr.steps(n), (m + mcB - 1) / mcB);
+        float[] b0 = own.b(size), b1 = own.b2(size);
+        Progress progress = new Progress(new float[][] {b0, b1},
+                new int[] {HeapAlignment.floatsToAlign(b0, VECTOR_BYTES), HeapAlignment.floatsToAlign(b1, VECTOR_BYTES)},
+                pr.steps(n), (m + mcB - 1) / mcB);
         List<Future<?>> futures = new ArrayList<>(parts - 1);
         for (int t = 1; t < parts; t++) {
             futures.add(pool.submit(() -> pr.runShared(m, n, progress)));
@@ -262,15 +269,15 @@ public final class Sgemm implements AutoCloseable {
         }
 
         float[] b(int size) {
-            if (b.length < size) {
-                b = new float[size];
+            if (b.length < size + ALIGN_SLACK) {
+                b = new float[size + ALIGN_SLACK];
             }
             return b;
         }
 
         float[] b2(int size) {
-            if (b2.length < size) {
-                b2 = new float[size];
+            if (b2.length < size + ALIGN_SLACK) {
+                b2 = new float[size + ALIGN_SLACK];
             }
             return b2;
         }
@@ -286,6 +293,7 @@ public final class Sgemm implements AutoCloseable {
      */
     private static final class Progress {
         final float[][] bufs;
+        final int[] aligns;                 // first float of each buffer's panels (see HeapAlignment)
         final int mBlocks;                  // M blocks per step
         final AtomicInteger packNext = new AtomicInteger();
         final AtomicInteger blockNext = new AtomicInteger();
@@ -293,8 +301,9 @@ public final class Sgemm implements AutoCloseable {
         private final int[] blocksDone;     // per step
         private Throwable failure;
 
-        Progress(float[][] bufs, int steps, int mBlocks) {
+        Progress(float[][] bufs, int[] aligns, int steps, int mBlocks) {
             this.bufs = bufs;
+            this.aligns = aligns;
             this.mBlocks = mBlocks;
             this.panelsPacked = new int[steps];
             this.blocksDone = new int[steps];
@@ -389,6 +398,7 @@ public final class Sgemm implements AutoCloseable {
             int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
             int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
             float[] bp = buf.b(kcMax * ncMax);
+            int bAlign = HeapAlignment.floatsToAlign(bp, VECTOR_BYTES);
             float[] ap = buf.a(kcMax * mcMax);
             for (int jc = j0; jc < j1; jc += NC) {
                 int nc = Math.min(NC, j1 - jc);
@@ -396,11 +406,11 @@ public final class Sgemm implements AutoCloseable {
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kc = Math.min(kcMax, k - pc);
                     int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
-                    packB(bp, pc, kc, jc, nc, 0, panels);
+                    packB(bp, bAlign, pc, kc, jc, nc, 0, panels);
                     for (int ic = i0; ic < i1; ic += MC) {
                         int mc = Math.min(MC, i1 - ic);
                         packA(buf, ap, ic, mc, pc, kc);
-                        macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
+                        macro(buf, ap, bp, bAlign, ic, mc, jc, nc, kc, mode);
                     }
                 }
             }
@@ -435,13 +445,14 @@ public final class Sgemm implements AutoCloseable {
                         int kc = Math.min(kcMax, k - pc);
                         int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
                         float[] bp = pg.bufs[step & 1];
+                        int bAlign = pg.aligns[step & 1];
                         boolean bufferFree = step < 2;
                         for (int q; (q = claim(pg.packNext, packBase + panels)) >= 0; ) {
                             if (!bufferFree) {
                                 pg.awaitBlocks(step - 2); // the last user of this buffer
                                 bufferFree = true;
                             }
-                            packB(bp, pc, kc, jc, nc, q - packBase, q - packBase + 1);
+                            packB(bp, bAlign, pc, kc, jc, nc, q - packBase, q - packBase + 1);
                             pg.panelPacked(step);
                         }
                         packBase += panels;
@@ -453,7 +464,7 @@ public final class Sgemm implements AutoCloseable {
                             int ic = (q - blockBase) * mcB;
                             int mc = Math.min(mcB, m - ic);
                             packA(buf, ap, ic, mc, pc, kc);
-                            macro(buf, ap, bp, ic, mc, jc, nc, kc, mode);
+                            macro(buf, ap, bp, bAlign, ic, mc, jc, nc, kc, mode);
                             pg.blockDone(step);
                         }
                         blockBase += mBlocks;
@@ -465,14 +476,14 @@ public final class Sgemm implements AutoCloseable {
             }
         }
 
-        /** Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels: bp[panel][p][NR]. */
-        private void packB(float[] bp, int pc, int kc, int jc, int nc, int fromPanel, int toPanel) {
+        /** Packs op(B)[pc:pc+kc, jc:jc+nc] into NR-wide panels from bp[first]: bp[first + panel][p][NR]. */
+        private void packB(float[] bp, int first, int pc, int kc, int jc, int nc, int fromPanel, int toPanel) {
             if (!transB) {
                 // op(B)[p][j] = b[p*ldb + j]: each panel row is NR contiguous floats.
                 for (int jp = fromPanel; jp < toPanel; jp++) {
                     int j = jc + jp * NR;
                     int w = Math.min(NR, jc + nc - j);
-                    int base = jp * kc * NR;
+                    int base = first + jp * kc * NR;
                     if (w == NR) {
                         for (int p = 0; p < kc; p++) {
                             long src = (bOff + (long) (pc + p) * ldb + j) * Float.BYTES;
@@ -496,7 +507,7 @@ public final class Sgemm implements AutoCloseable {
                 // op(B)[p][j] = b[j*ldb + p]: a panel is NR stored rows (fixed j, contiguous p) interleaved.
                 for (int jp = fromPanel; jp < toPanel; jp++) {
                     int j = jc + jp * NR;
-                    interleave(b, bOff + (long) j * ldb + pc, ldb, Math.min(NR, jc + nc - j), NR, kc, 1f, bp, jp * kc * NR);
+                    interleave(b, bOff + (long) j * ldb + pc, ldb, Math.min(NR, jc + nc - j), NR, kc, 1f, bp, first + jp * kc * NR);
                 }
             }
         }
@@ -534,11 +545,11 @@ public final class Sgemm implements AutoCloseable {
             }
         }
 
-        private void macro(Buffers buf, float[] ap, float[] bp, int ic, int mc, int jc, int nc, int kc, int mode) {
+        private void macro(Buffers buf, float[] ap, float[] bp, int bFirst, int ic, int mc, int jc, int nc, int kc, int mode) {
             float[] tile = buf.tile;
             for (int jr = 0; jr < nc; jr += NR) {
                 int w = Math.min(NR, nc - jr);
-                int bBase = (jr / NR) * kc * NR;
+                int bBase = bFirst + (jr / NR) * kc * NR;
                 for (int ir = 0; ir < mc; ir += MR) {
                     int h = Math.min(MR, mc - ir);
                     int aBase = (ir / MR) * kc * MR;
