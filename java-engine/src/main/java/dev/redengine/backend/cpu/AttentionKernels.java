@@ -28,16 +28,17 @@ final class AttentionKernels {
     }
 
     /**
-     * s[r, j] = scale * sum_{c < n} a[r, c] bt[c, j] for the ROWS rows r and columns j < width:
-     * a [ROWS, lda] at aOff (broadcast one scalar at a time), bt [n, ldb], s [ROWS, lds] at sOff.
+     * s[r, j] = scale * sum_{c < n} a[r, c] b[c, j] for the ROWS rows r and columns j < width:
+     * a [ROWS, lda] at aOff (broadcast one scalar at a time), b [n, ldb], s [ROWS, lds] at sOff. Serves both
+     * S = scale Q K^T (b = K^T) and O = P V (b = V, scale 1, which is exact).
      */
-    static void rowsTimesColumns(float[] a, int aOff, int lda, float[] bt, int ldb, int n, float scale,
+    static void rowsTimesMatrix(float[] a, int aOff, int lda, float[] b, int ldb, int n, float scale,
                                  float[] s, int sOff, int lds, int width) {
         for (int j = 0; j < width; j += TILE) {
             FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
             FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-            for (int c = 0, b = j; c < n; c++, b += ldb) {
-                FloatVector b0 = FloatVector.fromArray(S, bt, b), b1 = FloatVector.fromArray(S, bt, b + L);
+            for (int c = 0, bc = j; c < n; c++, bc += ldb) {
+                FloatVector b0 = FloatVector.fromArray(S, b, bc), b1 = FloatVector.fromArray(S, b, bc + L);
                 int ac = aOff + c;
                 FloatVector a0 = FloatVector.broadcast(S, a[ac]);
                 c00 = a0.fma(b0, c00);
@@ -61,41 +62,6 @@ final class AttentionKernels {
             c21.mul(scale).intoArray(s, o + 2 * lds + L);
             c30.mul(scale).intoArray(s, o + 3 * lds);
             c31.mul(scale).intoArray(s, o + 3 * lds + L);
-        }
-    }
-
-    /**
-     * o[r, :] = sum_{j < n} p[r, j] b[j, :] for the ROWS rows r and columns [0, width): p [ROWS, ldp] at pOff,
-     * b [n, ldb], o [ROWS, ldo].
-     */
-    static void rowsTimesMatrix(float[] p, int pOff, int ldp, int n, float[] b, int ldb, float[] o, int ldo, int width) {
-        for (int col = 0; col < width; col += TILE) {
-            FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
-            FloatVector c20 = c00, c21 = c00, c30 = c00, c31 = c00;
-            for (int j = 0, bj = col; j < n; j++, bj += ldb) {
-                FloatVector b0 = FloatVector.fromArray(S, b, bj), b1 = FloatVector.fromArray(S, b, bj + L);
-                int pj = pOff + j;
-                FloatVector a0 = FloatVector.broadcast(S, p[pj]);
-                c00 = a0.fma(b0, c00);
-                c01 = a0.fma(b1, c01);
-                FloatVector a1 = FloatVector.broadcast(S, p[pj + ldp]);
-                c10 = a1.fma(b0, c10);
-                c11 = a1.fma(b1, c11);
-                FloatVector a2 = FloatVector.broadcast(S, p[pj + 2 * ldp]);
-                c20 = a2.fma(b0, c20);
-                c21 = a2.fma(b1, c21);
-                FloatVector a3 = FloatVector.broadcast(S, p[pj + 3 * ldp]);
-                c30 = a3.fma(b0, c30);
-                c31 = a3.fma(b1, c31);
-            }
-            c00.intoArray(o, col);
-            c01.intoArray(o, col + L);
-            c10.intoArray(o, col + ldo);
-            c11.intoArray(o, col + ldo + L);
-            c20.intoArray(o, col + 2 * ldo);
-            c21.intoArray(o, col + 2 * ldo + L);
-            c30.intoArray(o, col + 3 * ldo);
-            c31.intoArray(o, col + 3 * ldo + L);
         }
     }
 

@@ -120,9 +120,9 @@ final class CausalAttention {
             // a last tile that runs past T computes rows of zero queries, which are never written out
             for (int i0 = 0; i0 < t; i0 += ROWS) {
                 int n = Math.min(i0 + ROWS, t);   // keys up to the tile's last query
-                AttentionKernels.rowsTimesColumns(qs, i0 * d, d, kt, keys, d, scale, sc, 0, keys, roundUp(n, TILE));
+                AttentionKernels.rowsTimesMatrix(qs, i0 * d, d, kt, keys, d, scale, sc, 0, keys, roundUp(n, TILE));
                 softmaxRows(probs, pBase, i0, n);
-                AttentionKernels.rowsTimesMatrix(sc, 0, keys, n, vs, dp, o, dp, dp);
+                AttentionKernels.rowsTimesMatrix(sc, 0, keys, vs, dp, n, 1f, o, 0, dp, dp);
                 for (int i = i0; i < n; i++) {
                     Simd.scale(out, s.qOffset(b, i, h), o, (i - i0) * dp, inv[i - i0], d);
                 }
@@ -203,7 +203,7 @@ final class CausalAttention {
             int width = roundUp(r1, TILE);
             for (int i0 = r0; i0 < r1; i0 += ROWS) {
                 int n = Math.min(i0 + ROWS, t);
-                AttentionKernels.rowsTimesColumns(dos, i0 * dp, dp, vt, keys, d, 1f, ds, (i0 - r0) * keys, keys,
+                AttentionKernels.rowsTimesMatrix(dos, i0 * dp, dp, vt, keys, d, 1f, ds, (i0 - r0) * keys, keys,
                         roundUp(n, TILE));
             }
             for (int i = r0; i < r1; i++) {
@@ -220,7 +220,7 @@ final class CausalAttention {
         private void queryGradients(AttentionShape s, MemorySegment dq, int b, int h, int r0, int r1) {
             for (int i0 = r0; i0 < r1; i0 += ROWS) {
                 int n = Math.min(i0 + ROWS, t);
-                AttentionKernels.rowsTimesMatrix(ds, (i0 - r0) * keys, keys, n, ks, dp, o, dp, dp);
+                AttentionKernels.rowsTimesMatrix(ds, (i0 - r0) * keys, keys, ks, dp, n, 1f, o, 0, dp, dp);
                 for (int i = i0; i < n; i++) {
                     MemorySegment.copy(o, (i - i0) * dp, dq, F, s.qOffset(b, i, h) * 4, d);
                 }
