@@ -287,9 +287,9 @@ public final class Sgemm implements AutoCloseable {
      * Progress of one M-split call, shared by its threads. Steps are its (N block, K block) pairs in order; step s
      * packs op(B) into {@code bufs[s & 1]}. A thread computes blocks of step s once every panel of s is packed (and,
      * when s continues the previous step's K sum, once every block of s - 1 is done), and packs step s + 1 only
-     * once every block of step s - 1 is done (that buffer is then free). Tickets (panels,
-     * then blocks) are numbered consecutively across steps, so a thread arriving late finds old steps' tickets
-     * gone and skips ahead. Waits block on this object's monitor; a failure wakes every waiter.
+     * once every block of step s - 1 is done (that buffer is then free). Tickets (panels, then blocks) are
+     * numbered consecutively across steps, so a thread arriving late finds old steps' tickets gone and skips
+     * ahead. Waits block on this object's monitor; a failure wakes every waiter.
      */
     private static final class Progress {
         final float[][] bufs;
