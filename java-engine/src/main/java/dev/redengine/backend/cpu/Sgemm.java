@@ -139,11 +139,11 @@ public final class Sgemm implements AutoCloseable {
     private void runSplitM(Problem pr, int m, int n, int parts) {
         Buffers own = BUFFERS.get();
         int size = pr.kcMax() * Math.min(NC, roundUp(n, NR));
-        int mcB = Problem.mBlock(m);
+        int mcB = Problem.mBlock(m, parts);
         float[] b0 = own.b(size), b1 = own.b2(size);
         Progress progress = new Progress(new float[][] {b0, b1},
                 new int[] {HeapAlignment.floatsToAlign(b0, VECTOR_BYTES), HeapAlignment.floatsToAlign(b1, VECTOR_BYTES)},
-                pr.steps(n), (m + mcB - 1) / mcB);
+                pr.steps(n), mcB, (m + mcB - 1) / mcB);
         List<Future<?>> futures = new ArrayList<>(parts - 1);
         for (int t = 1; t < parts; t++) {
             futures.add(pool.submit(() -> pr.runShared(m, n, progress)));
@@ -294,6 +294,7 @@ public final class Sgemm implements AutoCloseable {
     private static final class Progress {
         final float[][] bufs;
         final int[] aligns;                 // first float of each buffer's panels (see HeapAlignment)
+        final int mcB;                      // rows per M block
         final int mBlocks;                  // M blocks per step
         final AtomicInteger packNext = new AtomicInteger();
         final AtomicInteger blockNext = new AtomicInteger();
@@ -301,9 +302,10 @@ public final class Sgemm implements AutoCloseable {
         private final int[] blocksDone;     // per step
         private Throwable failure;
 
-        Progress(float[][] bufs, int[] aligns, int steps, int mBlocks) {
+        Progress(float[][] bufs, int[] aligns, int steps, int mcB, int mBlocks) {
             this.bufs = bufs;
             this.aligns = aligns;
+            this.mcB = mcB;
             this.mBlocks = mBlocks;
             this.panelsPacked = new int[steps];
             this.blocksDone = new int[steps];
@@ -421,9 +423,13 @@ public final class Sgemm implements AutoCloseable {
             return ((n + NC - 1) / NC) * ((k + kcMax() - 1) / kcMax());
         }
 
-        /** Balanced M blocks of at most MC rows, e.g. m = 1024 runs as 8 x 128 rather than 7 x 144 + 16. */
-        static int mBlock(int m) {
-            int blocks = (m + MC - 1) / MC;
+        /**
+         * Balanced M blocks of at most MC rows, at least 8 per thread while blocks keep 16 rows or more: threads
+         * meet at every K block, and with more (smaller) blocks the last one to finish keeps the other waiting
+         * for less. E.g. m = 1024 on 2 threads runs as 16 x 64 rather than 8 x 128.
+         */
+        static int mBlock(int m, int threads) {
+            int blocks = Math.max((m + MC - 1) / MC, Math.min(8 * threads, m / 16));
             return Math.min(roundUp((m + blocks - 1) / blocks, MR), MC);
         }
 
@@ -432,8 +438,8 @@ public final class Sgemm implements AutoCloseable {
             try {
                 Buffers buf = BUFFERS.get();
                 int kcMax = kcMax();
-                int mcB = mBlock(m);
                 int mBlocks = pg.mBlocks;
+                int mcB = pg.mcB;
                 float[] ap = buf.a(kcMax * mcB);
                 int packBase = 0;
                 int blockBase = 0;
