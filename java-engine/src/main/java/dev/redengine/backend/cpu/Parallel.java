@@ -30,11 +30,29 @@ public final class Parallel implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1, got " + threads);
         }
         this.threads = threads;
-        this.workers = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "parallel-worker");
+        this.workers = threads == 1 ? null : daemonWorkers(threads - 1, "parallel-worker");
+    }
+
+    /** A fixed pool of daemon threads, so that an instance nobody closed never keeps the JVM alive. */
+    static ExecutorService daemonWorkers(int count, String name) {
+        return Executors.newFixedThreadPool(count, r -> {
+            Thread t = new Thread(r, name);
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /** Throws {@code failure} unchanged if it is unchecked, wrapped otherwise; returns if it is null. */
+    static void rethrow(Throwable failure) {
+        if (failure instanceof RuntimeException re) {
+            throw re;
+        }
+        if (failure instanceof Error er) {
+            throw er;
+        }
+        if (failure != null) {
+            throw new IllegalStateException(failure);
+        }
     }
 
     public int threads() {
@@ -106,16 +124,7 @@ public final class Parallel implements AutoCloseable {
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
-            Throwable f = failure.get();
-            if (f instanceof RuntimeException re) {
-                throw re;
-            }
-            if (f instanceof Error er) {
-                throw er;
-            }
-            if (f != null) {
-                throw new IllegalStateException(f);
-            }
+            rethrow(failure.get());
         }
     }
 

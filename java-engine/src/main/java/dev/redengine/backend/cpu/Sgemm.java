@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -85,11 +84,7 @@ public final class Sgemm implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1: " + threads);
         }
         this.threads = threads;
-        this.pool = threads == 1 ? null : Executors.newFixedThreadPool(threads - 1, r -> {
-            Thread t = new Thread(r, "sgemm-worker");
-            t.setDaemon(true);
-            return t;
-        });
+        this.pool = threads == 1 ? null : Parallel.daemonWorkers(threads - 1, "sgemm-worker");
     }
 
     public int threads() {
@@ -156,7 +151,7 @@ public final class Sgemm implements AutoCloseable {
             // Workers may still be inside a block that reads this thread's buffers: let them stop first.
             awaitAll(futures, null);
         }
-        rethrow(progress.failure());
+        Parallel.rethrow(progress.failure());
     }
 
     /** N ranges per thread, each packing its own op(B) and all of op(A): no coupling between the parts. */
@@ -176,7 +171,7 @@ public final class Sgemm implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             failure = e;
         }
-        rethrow(awaitAll(futures, failure));
+        Parallel.rethrow(awaitAll(futures, failure));
     }
 
     /** Waits for every future (also when interrupted); returns the first failure, others added as suppressed. */
@@ -203,18 +198,6 @@ public final class Sgemm implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         return failure;
-    }
-
-    private static void rethrow(Throwable failure) {
-        if (failure instanceof RuntimeException re) {
-            throw re;
-        }
-        if (failure instanceof Error er) {
-            throw er;
-        }
-        if (failure != null) {
-            throw new IllegalStateException(failure);
-        }
     }
 
     /** Shuts the worker pool down; later multi-threaded calls are rejected. Idle workers are daemons anyway. */
@@ -336,9 +319,7 @@ public final class Sgemm implements AutoCloseable {
         /** Every step's blocks, for the caller before it returns (a slow thread may still be in an older step). */
         synchronized void awaitAllBlocks() {
             for (int s = 0; s < blocksDone.length; s++) {
-                while (blocksDone[s] < mBlocks) {
-                    await();
-                }
+                awaitBlocks(s);
             }
         }
 
@@ -606,6 +587,10 @@ public final class Sgemm implements AutoCloseable {
         }
     }
 
+    // Each tile shape has three flavours that repeat the same K loop and differ only in where the sums go: the
+    // tile array (edges, general beta), C stored (Set) or C added to (Add). The loop cannot be shared: a helper
+    // cannot return nine vectors without boxing them, and one kernel with a mode switch in its epilogue was
+    // deoptimized by C2 when the second mode first appeared and recompiled to ~7 GFLOP/s in half the runs.
     private static void kernel(int kc, float[] ap, int aBase, float[] bp, int bBase, float[] tile) {
         switch (KERNEL) {
             case 33 -> kernel3x3(kc, ap, aBase, bp, bBase, tile);
