@@ -126,11 +126,9 @@ public final class Roofline {
             System.out.printf("  %-18s %10.2f %7s %6.1f%%%n", "(outside ops)", (sec - total) * 1e3, "", 100 * (sec - total) / sec);
             System.out.printf("  matmul by shape (op(A) [m, k] x op(B) [k, n]):%n  %-20s %10s %7s %9s%n", "trans m x k x n", "ms/step", "calls", "GFLOP/s");
             for (Map.Entry<String, long[]> e : be.matmulShapes.entrySet()) {
-                String[] mkn = e.getKey().substring(3).split("x");
-                double callFlops = 2.0 * Long.parseLong(mkn[0]) * Long.parseLong(mkn[1]) * Long.parseLong(mkn[2]);
-                long calls = e.getValue()[1];
-                System.out.printf("  %-20s %10.2f %7d %9.1f%n", e.getKey(), e.getValue()[0] / 1e6 / steps, calls / steps,
-                        callFlops * calls / (e.getValue()[0] / 1e9) / 1e9);
+                long[] acc = e.getValue(); // {nanos, calls, flops per call}
+                System.out.printf("  %-20s %10.2f %7d %9.1f%n", e.getKey(), acc[0] / 1e6 / steps, acc[1] / steps,
+                        (double) acc[2] * acc[1] / acc[0]);
             }
             double matmulGflops = matmulFlops / matmulSec / 1e9;
             double other = sec - matmulSec;

@@ -12,7 +12,7 @@ import java.util.TreeMap;
 final class TimingBackend implements Backend {
     private final Backend be;
     final Map<String, long[]> nanos = new TreeMap<>(); // op -> {nanos, calls}
-    final Map<String, long[]> matmulShapes = new TreeMap<>(); // "NT 1024x256x704" (m x k x n) -> {nanos, calls}
+    final Map<String, long[]> matmulShapes = new TreeMap<>(); // "NT 1024x256x704" (m x k x n) -> {nanos, calls, flops/call}
 
     TimingBackend(Backend be) {
         this.be = be;
@@ -24,13 +24,13 @@ final class TimingBackend implements Backend {
     }
 
     private void time(String op, Runnable r) {
-        time(nanos, op, r);
+        time(nanos.computeIfAbsent(op, k -> new long[2]), r);
     }
 
-    private static void time(Map<String, long[]> into, String key, Runnable r) {
+    /** Adds r's wall time to acc[0] and one call to acc[1]. */
+    private static void time(long[] acc, Runnable r) {
         long t0 = System.nanoTime();
         r.run();
-        long[] acc = into.computeIfAbsent(key, k -> new long[2]);
         acc[0] += System.nanoTime() - t0;
         acc[1]++;
     }
@@ -49,7 +49,8 @@ final class TimingBackend implements Backend {
     public void matmul(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
         int m = c.rows(), n = c.dim(-1), k = transA ? a.rows() : a.dim(-1);
         String shape = (transA ? "T" : "N") + (transB ? "T" : "N") + " " + m + "x" + k + "x" + n;
-        time("matmul", () -> time(matmulShapes, shape, () -> be.matmul(c, a, transA, b, transB, alpha, beta)));
+        long[] acc = matmulShapes.computeIfAbsent(shape, s -> new long[] {0, 0, 2L * m * k * n});
+        time("matmul", () -> time(acc, () -> be.matmul(c, a, transA, b, transB, alpha, beta)));
     }
 
     @Override public void addBias(Tensor y, Tensor bias) { time("addBias", () -> be.addBias(y, bias)); }
