@@ -20,7 +20,8 @@ import java.util.SplittableRandom;
  * thread's CPU time (meaningful for threads == 1 only). GFLOP/s = 2*m*n*k / time / 1e9.
  *
  * <p>Usage: {@code MatmulTimer [--shapes MxKxN,...] [--trans NN,NT,TN] [--threads 1,2] [--reps 5]
- * [--warmup-ms 1000]}. Shapes are m x k x n: op(A) [m, k], op(B) [k, n], C [m, n].
+ * [--warmup-ms 1000] [--blocking kc:mc:nc,...]}. Several blockings are timed alternately, call by call, in the
+ * same JVM: the fair way to compare them on a noisy host. Shapes are m x k x n: op(A) [m, k], op(B) [k, n], C [m, n].
  */
 public final class MatmulTimer {
     /** Caller-thread CPU time: with threads == 1, a contention-robust measure for tuning (gflops_cpu_best). */
@@ -32,6 +33,7 @@ public final class MatmulTimer {
         String threads = "1";
         int reps = 5;
         long warmupMs = 1000;
+        String blockings = Sgemm.DEFAULT_BLOCKING.toString();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--shapes" -> shapes = args[++i];
@@ -39,20 +41,25 @@ public final class MatmulTimer {
                 case "--threads" -> threads = args[++i];
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
                 case "--warmup-ms" -> warmupMs = Long.parseLong(args[++i]);
+                case "--blocking" -> blockings = args[++i];
                 default -> throw new IllegalArgumentException("unknown argument " + args[i]);
             }
         }
         List<String> out = new ArrayList<>();
         warmUp(warmupMs);
         for (String th : threads.split(",")) {
-            Sgemm gemm = new Sgemm(Integer.parseInt(th.trim()));
+            List<Sgemm> gemms = new ArrayList<>();
+            for (String bl : blockings.split(",")) {
+                gemms.add(new Sgemm(Integer.parseInt(th.trim()), Sgemm.Blocking.parse(bl)));
+            }
             for (String shape : shapes.split(",")) {
                 String[] d = shape.trim().split("x");
                 int m = Integer.parseInt(d[0]), k = Integer.parseInt(d[1]), n = Integer.parseInt(d[2]);
                 for (String t : trans.split(",")) {
-                    out.add(time(gemm, m, k, n, t.trim(), reps, warmupMs));
+                    out.addAll(time(gemms, m, k, n, t.trim(), reps, warmupMs));
                 }
             }
+            gemms.forEach(Sgemm::close);
         }
         System.out.println("{\"results\":[" + String.join(",", out) + "]}");
     }
@@ -75,43 +82,61 @@ public final class MatmulTimer {
         }
     }
 
-    private static String time(Sgemm gemm, int m, int k, int n, String trans, int reps, long warmupMs) {
+    /**
+     * Times one shape with every blocking: after a shared warm-up, each rep calls every blocking once in turn, so
+     * that a slow phase of the host hits them all alike. Returns one JSON object per blocking.
+     */
+    private static List<String> time(List<Sgemm> gemms, int m, int k, int n, String trans, int reps, long warmupMs) {
         boolean ta = trans.charAt(0) == 'T', tb = trans.charAt(1) == 'T';
         try (Arena arena = Arena.ofShared()) {
             MemorySegment a = random(arena, (long) m * k, 1);
             MemorySegment b = random(arena, (long) k * n, 2);
             MemorySegment c = arena.allocate((long) m * n * Float.BYTES, 64);
             int lda = ta ? m : k, ldb = tb ? k : n;
-            Runnable call = () -> gemm.sgemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n);
+            List<Runnable> calls = new ArrayList<>();
+            for (Sgemm gemm : gemms) {
+                calls.add(() -> gemm.sgemm(ta, tb, m, n, k, 1f, a, 0, lda, b, 0, ldb, 0f, c, 0, n));
+            }
             long end = System.nanoTime() + warmupMs * 1_000_000L;
             int w = 0;
             do {
-                call.run();
+                calls.forEach(Runnable::run);
                 w++;
             } while (System.nanoTime() < end || w < 2);
-            double[] times = new double[reps];
-            double cpuBest = Double.MAX_VALUE;
+            double[][] times = new double[gemms.size()][reps];
+            double[] cpuBest = new double[gemms.size()];
+            Arrays.fill(cpuBest, Double.MAX_VALUE);
             for (int r = 0; r < reps; r++) {
-                long c0 = THREADS.getCurrentThreadCpuTime();
-                long t0 = System.nanoTime();
-                call.run();
-                times[r] = (System.nanoTime() - t0) / 1e9;
-                cpuBest = Math.min(cpuBest, (THREADS.getCurrentThreadCpuTime() - c0) / 1e9);
+                for (int g = 0; g < gemms.size(); g++) {
+                    long c0 = THREADS.getCurrentThreadCpuTime();
+                    long t0 = System.nanoTime();
+                    calls.get(g).run();
+                    times[g][r] = (System.nanoTime() - t0) / 1e9;
+                    cpuBest[g] = Math.min(cpuBest[g], (THREADS.getCurrentThreadCpuTime() - c0) / 1e9);
+                }
             }
-            double[] sorted = times.clone();
-            Arrays.sort(sorted);
-            double median = sorted[reps / 2];
-            double flop = 2.0 * m * n * k;
-            StringBuilder ts = new StringBuilder();
-            for (int r = 0; r < reps; r++) {
-                ts.append(r == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.6f", times[r]));
+            List<String> out = new ArrayList<>();
+            for (int g = 0; g < gemms.size(); g++) {
+                out.add(json(gemms.get(g), m, k, n, trans, times[g], cpuBest[g]));
             }
-            return String.format(Locale.ROOT,
-                    "{\"m\":%d,\"k\":%d,\"n\":%d,\"trans\":\"%s\",\"threads\":%d,\"times_s\":[%s],\"median_s\":%.6f,"
-                            + "\"gflops_median\":%.2f,\"gflops_best\":%.2f,\"gflops_cpu_best\":%.2f}",
-                    m, k, n, trans, gemm.threads(), ts, median, flop / median / 1e9, flop / sorted[0] / 1e9,
-                    flop / cpuBest / 1e9);
+            return out;
         }
+    }
+
+    private static String json(Sgemm gemm, int m, int k, int n, String trans, double[] times, double cpuBest) {
+        double[] sorted = times.clone();
+        Arrays.sort(sorted);
+        double median = sorted[times.length / 2];
+        double flop = 2.0 * m * n * k;
+        StringBuilder ts = new StringBuilder();
+        for (int r = 0; r < times.length; r++) {
+            ts.append(r == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.6f", times[r]));
+        }
+        return String.format(Locale.ROOT,
+                "{\"m\":%d,\"k\":%d,\"n\":%d,\"trans\":\"%s\",\"threads\":%d,\"blocking\":\"%s\",\"times_s\":[%s],"
+                        + "\"median_s\":%.6f,\"gflops_median\":%.2f,\"gflops_best\":%.2f,\"gflops_cpu_best\":%.2f}",
+                m, k, n, trans, gemm.threads(), gemm.blocking(), ts, median, flop / median / 1e9,
+                flop / sorted[0] / 1e9, flop / cpuBest / 1e9);
     }
 
     private static MemorySegment random(Arena arena, long count, long seed) {

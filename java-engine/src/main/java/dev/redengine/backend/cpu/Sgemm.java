@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>work is split over M ranges (N ranges when N is the larger) across a fixed pool of daemon threads
  *       owned by this instance (blocking hand-off, no spinning); the caller thread computes one share itself.
  *       With an M split, each op(B) block is packed once, the threads claiming its panels from a counter, into
- *       one of two shared buffers; once its panels are packed they pull balanced MC-row blocks of C from a
+ *       one of two shared buffers; once its panels are packed they pull balanced mc-row blocks of C from a
  *       second counter (dynamic scheduling), each packing its own op(A) blocks. Nobody waits for a thread that
  *       has not started yet (see {@link Progress}): the caller begins at once, and a worker woken late (or
  *       descheduled on a busy host) just joins in where the work is;</li>
@@ -55,9 +55,11 @@ public final class Sgemm implements AutoCloseable {
     /** Columns of the register tile. */
     static final int NR = NV * VL;
 
-    static final int KC = Integer.getInteger("redengine.sgemm.kc", 768);
-    static final int MC = roundUp(Integer.getInteger("redengine.sgemm.mc", 144), MR);
-    static final int NC = roundUp(Integer.getInteger("redengine.sgemm.nc", 2048), NR);
+    /** The blocking {@link #Sgemm(int)} uses: properties redengine.sgemm.kc / .mc / .nc, else the tuned sizes. */
+    public static final Blocking DEFAULT_BLOCKING = new Blocking(
+            Integer.getInteger("redengine.sgemm.kc", 768),
+            Integer.getInteger("redengine.sgemm.mc", 144),
+            Integer.getInteger("redengine.sgemm.nc", 2048));
     /** Below this many multiply-adds (m * n * k) the caller thread does everything. */
     static final long SMALL = Long.getLong("redengine.sgemm.small", 1L << 18);
     /** Packed op(B) panels start on a multiple of this (one vector), see {@link HeapAlignment}. */
@@ -76,19 +78,59 @@ public final class Sgemm implements AutoCloseable {
 
     private static final Thread OTHER_THREAD = Thread.ofPlatform().unstarted(() -> { });
 
+    /**
+     * Cache blocking, in elements: K block {@code kc} (the depth of every packed panel), M block {@code mc} (rows
+     * of packed op(A), rounded up to the register tile) and N block {@code nc} (columns of packed op(B), rounded up
+     * to the tile). An instance parameter rather than a constant so that one JVM can compare blockings call by
+     * call (MatmulTimer --blocking), the only fair comparison on a shared, noisy host.
+     */
+    public record Blocking(int kc, int mc, int nc) {
+        public Blocking {
+            if (kc < 1 || mc < 1 || nc < 1) {
+                throw new IllegalArgumentException("sgemm blocking must be positive: kc=" + kc + " mc=" + mc + " nc=" + nc);
+            }
+            mc = roundUp(mc, MR);
+            nc = roundUp(nc, NR);
+        }
+
+        /** Parses {@code kc:mc:nc}, e.g. {@code 768:144:2048}. */
+        public static Blocking parse(String s) {
+            String[] p = s.trim().split(":");
+            if (p.length != 3) {
+                throw new IllegalArgumentException("sgemm blocking must be kc:mc:nc, got '" + s + "'");
+            }
+            return new Blocking(Integer.parseInt(p[0]), Integer.parseInt(p[1]), Integer.parseInt(p[2]));
+        }
+
+        @Override
+        public String toString() {
+            return kc + ":" + mc + ":" + nc;
+        }
+    }
+
     private final int threads;
+    private final Blocking blocking;
     private final ExecutorService pool;
 
     public Sgemm(int threads) {
+        this(threads, DEFAULT_BLOCKING);
+    }
+
+    public Sgemm(int threads, Blocking blocking) {
         if (threads < 1) {
             throw new IllegalArgumentException("threads must be >= 1: " + threads);
         }
         this.threads = threads;
+        this.blocking = blocking;
         this.pool = threads == 1 ? null : Parallel.daemonWorkers(threads - 1, "sgemm-worker");
     }
 
     public int threads() {
         return threads;
+    }
+
+    public Blocking blocking() {
+        return blocking;
     }
 
     public void sgemm(boolean transA, boolean transB, int m, int n, int k, float alpha,
@@ -101,7 +143,7 @@ public final class Sgemm implements AutoCloseable {
             scaleC(m, n, beta, c, cOff, ldc);
             return;
         }
-        Problem pr = new Problem(transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
+        Problem pr = new Problem(blocking, transA, transB, k, alpha, a, aOff, lda, b, bOff, ldb, beta, c, cOff, ldc);
         long work = (long) m * n * k;
         int parts = threads;
         if (work < SMALL || parts == 1 || !shareable(a) || !shareable(b) || !shareable(c)) {
@@ -127,14 +169,14 @@ public final class Sgemm implements AutoCloseable {
 
     /**
      * All threads work on one (N block, K block) step at a time: they pack its op(B) panels into a shared buffer
-     * (panels claimed from a counter), then pull MC-row blocks of C from a second counter (see {@link Progress}).
+     * (panels claimed from a counter), then pull M blocks of C from a second counter (see {@link Progress}).
      * The caller returns once every block is done; it never waits for a worker that has not started, and a worker
      * that wakes after the tickets are gone touches nothing.
      */
     private void runSplitM(Problem pr, int m, int n, int parts) {
         Buffers own = BUFFERS.get();
-        int size = pr.kcMax() * Math.min(NC, roundUp(n, NR));
-        int mcB = Problem.mBlock(m, parts);
+        int size = pr.kcMax() * Math.min(blocking.nc(), roundUp(n, NR));
+        int mcB = pr.mBlock(m, parts);
         float[] b0 = own.b(size), b1 = own.b2(size);
         Progress progress = new Progress(new float[][] {b0, b1},
                 new int[] {HeapAlignment.floatsToAlign(b0, VECTOR_BYTES), HeapAlignment.floatsToAlign(b1, VECTOR_BYTES)},
@@ -364,13 +406,13 @@ public final class Sgemm implements AutoCloseable {
     }
 
     /** One call's arguments; {@link #run} computes the C block [i0, i1) x [j0, j1). */
-    private record Problem(boolean transA, boolean transB, int k, float alpha,
+    private record Problem(Blocking bl, boolean transA, boolean transB, int k, float alpha,
                            MemorySegment a, long aOff, int lda, MemorySegment b, long bOff, int ldb,
                            float beta, MemorySegment c, long cOff, int ldc) {
 
-        /** K block size: balanced, e.g. k = 1024 with KC = 768 runs as 2 x 512 rather than 768 + 256. */
+        /** K block size: balanced, e.g. k = 1024 with kc = 768 runs as 2 x 512 rather than 768 + 256. */
         int kcMax() {
-            int kBlocks = (k + KC - 1) / KC;
+            int kBlocks = (k + bl.kc() - 1) / bl.kc();
             return Math.min(k, roundUp((k + kBlocks - 1) / kBlocks, 8));
         }
 
@@ -378,20 +420,21 @@ public final class Sgemm implements AutoCloseable {
         void run(int i0, int i1, int j0, int j1) {
             Buffers buf = BUFFERS.get();
             int kcMax = kcMax();
-            int ncMax = Math.min(NC, roundUp(j1 - j0, NR));
-            int mcMax = Math.min(MC, roundUp(i1 - i0, MR));
+            int nC = bl.nc(), mC = bl.mc();
+            int ncMax = Math.min(nC, roundUp(j1 - j0, NR));
+            int mcMax = Math.min(mC, roundUp(i1 - i0, MR));
             float[] bp = buf.b(kcMax * ncMax);
             int bAlign = HeapAlignment.floatsToAlign(bp, VECTOR_BYTES);
             float[] ap = buf.a(kcMax * mcMax);
-            for (int jc = j0; jc < j1; jc += NC) {
-                int nc = Math.min(NC, j1 - jc);
+            for (int jc = j0; jc < j1; jc += nC) {
+                int nc = Math.min(nC, j1 - jc);
                 int panels = (nc + NR - 1) / NR;
                 for (int pc = 0; pc < k; pc += kcMax) {
                     int kc = Math.min(kcMax, k - pc);
                     int mode = pc > 0 ? ACCUMULATE : beta == 0f ? OVERWRITE : beta == 1f ? ACCUMULATE : SCALE;
                     packB(bp, bAlign, pc, kc, jc, nc, 0, panels);
-                    for (int ic = i0; ic < i1; ic += MC) {
-                        int mc = Math.min(MC, i1 - ic);
+                    for (int ic = i0; ic < i1; ic += mC) {
+                        int mc = Math.min(mC, i1 - ic);
                         packA(buf, ap, ic, mc, pc, kc);
                         macro(buf, ap, bp, bAlign, ic, mc, jc, nc, kc, mode);
                     }
@@ -401,17 +444,18 @@ public final class Sgemm implements AutoCloseable {
 
         /** Number of (N block, K block) steps over C [0, m) x [0, n). */
         int steps(int n) {
-            return ((n + NC - 1) / NC) * ((k + kcMax() - 1) / kcMax());
+            return ((n + bl.nc() - 1) / bl.nc()) * ((k + kcMax() - 1) / kcMax());
         }
 
         /**
-         * Balanced M blocks of at most MC rows, at least 8 per thread while blocks keep 16 rows or more: threads
+         * Balanced M blocks of at most mc rows, at least 8 per thread while blocks keep 16 rows or more: threads
          * meet at every K block, and with more (smaller) blocks the last one to finish keeps the other waiting
          * for less. E.g. m = 1024 on 2 threads runs as 16 x 64 rather than 8 x 128.
          */
-        static int mBlock(int m, int threads) {
-            int blocks = Math.max((m + MC - 1) / MC, Math.min(8 * threads, m / 16));
-            return Math.min(roundUp((m + blocks - 1) / blocks, MR), MC);
+        int mBlock(int m, int threads) {
+            int mC = bl.mc();
+            int blocks = Math.max((m + mC - 1) / mC, Math.min(8 * threads, m / 16));
+            return Math.min(roundUp((m + blocks - 1) / blocks, MR), mC);
         }
 
         /** One thread's part of an M-split call over all of C [0, m) x [0, n); see {@link Progress}. */
@@ -425,8 +469,8 @@ public final class Sgemm implements AutoCloseable {
                 int packBase = 0;
                 int blockBase = 0;
                 int step = 0;
-                for (int jc = 0; jc < n; jc += NC) {
-                    int nc = Math.min(NC, n - jc);
+                for (int jc = 0; jc < n; jc += bl.nc()) {
+                    int nc = Math.min(bl.nc(), n - jc);
                     int panels = (nc + NR - 1) / NR;
                     for (int pc = 0; pc < k; pc += kcMax, step++) {
                         int kc = Math.min(kcMax, k - pc);

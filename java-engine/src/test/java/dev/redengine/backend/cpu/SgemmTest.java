@@ -27,6 +27,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 class SgemmTest {
+    private static final Sgemm.Blocking BL = Sgemm.DEFAULT_BLOCKING;
     private static final Sgemm ONE = new Sgemm(1);
     private static final Sgemm TWO = new Sgemm(2);
     private static final Sgemm THREE = new Sgemm(3);
@@ -156,7 +157,7 @@ class SgemmTest {
     @Test
     void largerThanOneBlockInEveryDimension() {
         // Crosses the K block (KC), several M blocks (MC) and, with threads, the split; all transposes.
-        int m = Sgemm.MC * 2 + 5, n = Sgemm.NR * 3 + 7, k = Sgemm.KC + 37;
+        int m = BL.mc() * 2 + 5, n = Sgemm.NR * 3 + 7, k = BL.kc() + 37;
         for (int t = 0; t < 4; t++) {
             Case c = Case.of(t >= 2, (t & 1) == 1, m, n, k, 1.25f, t == 0 ? 0f : 1f, 2, 1000 + t);
             c.check(ONE);
@@ -169,14 +170,40 @@ class SgemmTest {
     void manyStepsReuseTheTwoSharedBuffers() {
         // An M split over 4 K blocks, then over 2 N blocks: step s + 2 repacks the buffer of step s, and each later
         // K block adds to the C blocks of the one before, so a missing wait between threads shows up as wrong sums.
-        Case deep = Case.of(false, true, Sgemm.MC * 2 + 11, 40, Sgemm.KC * 3 + 50, 1f, 0f, 0, 2024);
-        Case wide = Case.of(true, false, Sgemm.NC + 300, Sgemm.NC + 100, 24, 1f, 1f, 0, 2025);
+        Case deep = Case.of(false, true, BL.mc() * 2 + 11, 40, BL.kc() * 3 + 50, 1f, 0f, 0, 2024);
+        Case wide = Case.of(true, false, BL.nc() + 300, BL.nc() + 100, 24, 1f, 1f, 0, 2025);
         for (int r = 0; r < 5; r++) {
             deep.check(TWO);
             deep.check(THREE);
         }
         wide.check(TWO);
         wide.check(THREE);
+    }
+
+    @Test
+    void tinyBlocksGiveTheSameProducts() {
+        // Blocks far smaller than the problem: many K, M and N blocks and many shared-buffer steps at a small size.
+        Sgemm.Blocking tiny = new Sgemm.Blocking(16, 5, 40);
+        assertEquals(Sgemm.MR * ((5 + Sgemm.MR - 1) / Sgemm.MR), tiny.mc());
+        assertEquals(Sgemm.NR * ((40 + Sgemm.NR - 1) / Sgemm.NR), tiny.nc());
+        try (Sgemm one = new Sgemm(1, tiny); Sgemm two = new Sgemm(2, tiny)) {
+            for (int t = 0; t < 4; t++) {
+                Case c = Case.of(t >= 2, (t & 1) == 1, 61, 3 * Sgemm.NR + 5, 70, 0.5f, t == 1 ? 0.75f : 0f, 1, 3000 + t);
+                c.check(one);
+                c.check(two);
+            }
+        }
+    }
+
+    @Test
+    void blockingIsParsedAndChecked() {
+        // 144 and 1920 are multiples of every tile's MR and NR, so they are kept as given.
+        assertEquals(new Sgemm.Blocking(768, 144, 1920), Sgemm.Blocking.parse(" 768:144:1920 "));
+        assertEquals("768:144:1920", Sgemm.Blocking.parse("768:144:1920").toString());
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Sgemm.Blocking.parse("768:144"));
+        assertTrue(e.getMessage().contains("kc:mc:nc"), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> new Sgemm.Blocking(0, 144, 2048));
+        assertTrue(e.getMessage().contains("kc=0"), e.getMessage());
     }
 
     @Test
