@@ -4,7 +4,8 @@
 Both run at the same sizes in ONE invocation, interleaved: every round runs, for each thread count, one JVM
 (ours) and one numpy subprocess (OPENBLAS_NUM_THREADS=t, OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE unset), in
 alternating order. Each side reports the best of --reps calls per round (after warm-up); the summary gives the
-median over rounds of each side's GFLOP/s and the median over rounds of the per-round ratio ours/numpy.
+median over rounds of each side's GFLOP/s and the median over rounds of the per-round ratio ours/numpy, and
+next to them each side's best call over all rounds (its speed on the quietest host it saw) and their ratio.
 
 Shapes are m x k x n: op(A) [m, k], op(B) [k, n], C [m, n]; GFLOP/s = 2*m*n*k / seconds / 1e9.
 Transposes: NN (A @ B), NT (A @ W.T with W stored [n, k]), TN (G.T @ X with G stored [k, m]).
@@ -140,7 +141,9 @@ def main():
     ap.add_argument("--trans", default="NN,NT,TN")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--reps", type=int, default=3, help="timed calls per configuration per round (best is kept)")
+    ap.add_argument("--reps", type=int, default=8,
+                    help="timed calls per configuration per round (best is kept; enough of them to step over the "
+                         "host's slow phases, which last from a few calls to a second)")
     ap.add_argument("--warmup-ms", type=int, default=800)
     ap.add_argument("--jar", default=DEFAULT_JAR)
     ap.add_argument("--jvm-prop", action="append", default=[], help="extra -D for our JVM, e.g. redengine.sgemm.kc=512")
@@ -179,14 +182,17 @@ def main():
 
     print()
     print(f"{'shape m x k x n':>16} {'tr':>3} {'thr':>3} {'ours GF/s':>10} {'numpy GF/s':>11} "
-          f"{'ratio':>6}  {'per-round ratios'}")
+          f"{'ratio':>6} {'ours max':>9} {'numpy max':>10} {'max ratio':>9}  {'per-round ratios'}")
     for kk in sorted(ours, key=lambda x: (x[4], x[0] * x[1] * x[2], x[3])):
         m, k, n, tr, t = kk
         print(f"{f'{m}x{k}x{n}':>16} {tr:>3} {t:>3} {statistics.median(ours[kk]):10.1f} "
-              f"{statistics.median(theirs[kk]):11.1f} {statistics.median(ratios[kk]):6.2f}  "
+              f"{statistics.median(theirs[kk]):11.1f} {statistics.median(ratios[kk]):6.2f} "
+              f"{max(ours[kk]):9.1f} {max(theirs[kk]):10.1f} {max(ours[kk]) / max(theirs[kk]):9.2f}  "
               + " ".join(f"{x:.2f}" for x in ratios[kk]))
     print()
     print("GFLOP/s: median over rounds of the best-of-reps per round; ratio: median over rounds of ours/numpy.")
+    print("max: the best call over all rounds, each side's speed on the quietest host it saw; max ratio: ours/numpy"
+          " of those.")
 
 
 if __name__ == "__main__":

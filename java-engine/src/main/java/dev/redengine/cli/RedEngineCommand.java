@@ -1,5 +1,6 @@
 package dev.redengine.cli;
 
+import dev.redengine.backend.cpu.Sgemm;
 import dev.redengine.backend.cpu.Simd;
 import dev.redengine.io.SafetensorsFormatException;
 import dev.redengine.model.ConfigException;
@@ -39,7 +40,8 @@ public final class RedEngineCommand {
     /** Which CPU code path is in effect, for --help and info. */
     static String cpuPath() {
         return "CPU path: Vector API (jdk.incubator.vector), " + Simd.lanes() * 32 + "-bit vectors ("
-                + Simd.lanes() + " float lanes), " + Runtime.getRuntime().availableProcessors() + " cores available";
+                + Simd.lanes() + " float lanes), SGEMM register tile " + Sgemm.tile() + ", "
+                + Runtime.getRuntime().availableProcessors() + " cores available";
     }
 
     private static boolean isUserError(Throwable e) {

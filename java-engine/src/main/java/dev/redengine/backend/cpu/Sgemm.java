@@ -43,11 +43,13 @@ public final class Sgemm implements AutoCloseable {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int VL = S.length();
     /**
-     * Register tile shape as rows * 10 + vectors: 33 (the default: 9 accumulators + operands fit AVX2's 16
-     * vector registers) or 44 (16 accumulators, for AVX-512's 32 registers; spills on AVX2). Other shapes
-     * (2x4, 2x5, 4x3, 6x2) were measured no faster on AVX2 and removed.
+     * Register tile shape as rows * 10 + vectors (property redengine.sgemm.kernel overrides): 33 where vectors are
+     * 256 bits or narrower (9 accumulators + 3 op(B) vectors + 3 broadcasts fill 15 of AVX2's 16 vector registers),
+     * 44 where they are 512 bits (16 accumulators: AVX-512 has 32 registers; on AVX2 this tile spills). Other
+     * shapes (2x4, 2x5, 4x3, 6x2) measured no faster on AVX2 and were removed; C2 loads every broadcast of a K
+     * step up front, so any tile needing more than 16 registers spills there.
      */
-    static final int KERNEL = Integer.getInteger("redengine.sgemm.kernel", 33);
+    static final int KERNEL = Integer.getInteger("redengine.sgemm.kernel", VL >= 16 ? 44 : 33);
     /** Rows of the register tile. */
     static final int MR = KERNEL / 10;
     /** Vectors (of {@link #VL} floats) across the register tile. */
@@ -64,6 +66,8 @@ public final class Sgemm implements AutoCloseable {
     static final long SMALL = Long.getLong("redengine.sgemm.small", 1L << 18);
     /** Packed op(B) panels start on a multiple of this (one vector), see {@link HeapAlignment}. */
     private static final int VECTOR_BYTES = VL * Float.BYTES;
+    /** Depths per chunk when interleaving stored rows into a panel (see {@link #interleave}). */
+    private static final int INTERLEAVE_CHUNK = 64;
     /** Extra floats in each op(B) buffer, so that the aligned start still leaves room for the panels. */
     private static final int ALIGN_SLACK = VL;
 
@@ -127,6 +131,11 @@ public final class Sgemm implements AutoCloseable {
 
     public int threads() {
         return threads;
+    }
+
+    /** The register tile in effect, e.g. "3x3 vectors of 8 floats", for --help and info. */
+    public static String tile() {
+        return MR + "x" + NV + " vectors of " + VL + " floats";
     }
 
     public Blocking blocking() {
@@ -556,6 +565,7 @@ public final class Sgemm implements AutoCloseable {
             } else {
                 // op(A)[i][p] = a[p*lda + i]: for fixed p the mc values of i are contiguous. They are vector-copied
                 // into a heap row first, so that the scatter into the panels runs without segment bounds checks.
+                // (Copying a chunk of rows and writing each panel a contiguous run of depths measured no faster.)
                 float[] row = buf.row(roundUp(mc, VL));
                 int full = mc / MR;
                 for (int p = 0; p < kc; p++) {
@@ -600,21 +610,26 @@ public final class Sgemm implements AutoCloseable {
 
     /**
      * dst[base + p*width + r] = scale * src[first + r*stride + p] for r < rows, 0 for rows <= r < width, p < kc:
-     * {@code rows} stored rows read straight from the segment, interleaved into one packed panel. (Copying each
-     * row into a heap array first measured slower here, unlike in the transposed-A packing, whose scatter is
-     * shorter per copied element.)
+     * {@code rows} stored rows read straight from the segment, interleaved into one packed panel. The depth runs in
+     * chunks of {@link #INTERLEAVE_CHUNK}: a whole op(B) panel (kc x NR floats, 64 KB at kc = 683) does not fit in
+     * L1, and writing it one stored row at a time missed L1 on every store, NR times over; a chunk of the panel
+     * (6 KB) stays in L1 while all its rows are written. (Copying each row into a heap array first measured slower,
+     * unlike in the transposed-A packing, whose scatter is shorter per copied element.)
      */
     private static void interleave(MemorySegment src, long first, int stride, int rows, int width, int kc, float scale,
                                    float[] dst, int base) {
-        for (int r = 0; r < rows; r++) {
-            long row = first + (long) r * stride;
-            for (int p = 0, d = base + r; p < kc; p++, d += width) {
-                dst[d] = scale * src.getAtIndex(FLOAT, row + p);
+        for (int p0 = 0; p0 < kc; p0 += INTERLEAVE_CHUNK) {
+            int p1 = Math.min(kc, p0 + INTERLEAVE_CHUNK);
+            for (int r = 0; r < rows; r++) {
+                long row = first + (long) r * stride;
+                for (int p = p0, d = base + p0 * width + r; p < p1; p++, d += width) {
+                    dst[d] = scale * src.getAtIndex(FLOAT, row + p);
+                }
             }
-        }
-        for (int r = rows; r < width; r++) {
-            for (int p = 0, d = base + r; p < kc; p++, d += width) {
-                dst[d] = 0f;
+            for (int r = rows; r < width; r++) {
+                for (int p = p0, d = base + p0 * width + r; p < p1; p++, d += width) {
+                    dst[d] = 0f;
+                }
             }
         }
     }
