@@ -170,6 +170,8 @@ def main():
                 print("numpy/OpenBLAS:", json.dumps(info))
                 for var in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
                     print(f"  {var} in this environment: {os.environ.get(var, '(unset)')} (unset for numpy runs)")
+                first = res["ours"]["results"][0]
+                print(f"ours: Sgemm register tile {first.get('tile', '?')}, blocking kc:mc:nc {first.get('blocking', '?')}")
                 printed_info = True
             theirs_by_key = {key(r): r for r in res["numpy"]["results"]}
             for r in res["ours"]["results"]:

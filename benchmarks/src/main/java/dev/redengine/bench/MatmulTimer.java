@@ -133,9 +133,9 @@ public final class MatmulTimer {
             ts.append(r == 0 ? "" : ",").append(String.format(Locale.ROOT, "%.6f", times[r]));
         }
         return String.format(Locale.ROOT,
-                "{\"m\":%d,\"k\":%d,\"n\":%d,\"trans\":\"%s\",\"threads\":%d,\"blocking\":\"%s\",\"times_s\":[%s],"
+                "{\"m\":%d,\"k\":%d,\"n\":%d,\"trans\":\"%s\",\"threads\":%d,\"tile\":\"%s\",\"blocking\":\"%s\",\"times_s\":[%s],"
                         + "\"median_s\":%.6f,\"gflops_median\":%.2f,\"gflops_best\":%.2f,\"gflops_cpu_best\":%.2f}",
-                m, k, n, trans, gemm.threads(), gemm.blocking(), ts, median, flop / median / 1e9,
+                m, k, n, trans, gemm.threads(), Sgemm.tile(), gemm.blocking(), ts, median, flop / median / 1e9,
                 flop / sorted[0] / 1e9, flop / cpuBest / 1e9);
     }
 
