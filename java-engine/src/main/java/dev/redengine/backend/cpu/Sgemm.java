@@ -46,8 +46,9 @@ public final class Sgemm implements AutoCloseable {
      * Register tile shape as rows * 10 + vectors (property redengine.sgemm.kernel overrides): 33 where vectors are
      * 256 bits or narrower (9 accumulators + 3 op(B) vectors + 3 broadcasts fill 15 of AVX2's 16 vector registers),
      * 44 where they are 512 bits (16 accumulators: AVX-512 has 32 registers; on AVX2 this tile spills). Other
-     * shapes (2x4, 2x5, 4x3, 6x2) measured no faster on AVX2 and were removed; C2 loads every broadcast of a K
-     * step up front, so any tile needing more than 16 registers spills there.
+     * shapes were measured on AVX2 (Zen 3) and removed: 4x3 and 6x2 spill (half speed: C2 loads every broadcast
+     * of a K step up front); 2x4, 2x5 and 4x2 were no faster; 5x2 was ~4 % faster on the bare micro-kernel and
+     * faster when two JVMs shared the host, but no faster than 3x3 alone in whole products (paired JVM runs).
      */
     static final int KERNEL = Integer.getInteger("redengine.sgemm.kernel", VL >= 16 ? 44 : 33);
     /** Rows of the register tile. */
@@ -654,7 +655,7 @@ public final class Sgemm implements AutoCloseable {
         switch (KERNEL) {
             case 33 -> kernel3x3(kc, ap, aBase, bp, bBase, tile);
             case 44 -> kernel4x4(kc, ap, aBase, bp, bBase, tile);
-            default -> throw new IllegalStateException("no kernel " + KERNEL);
+            default -> throw new IllegalStateException("no kernel " + KERNEL + ": redengine.sgemm.kernel must be 33 or 44");
         }
     }
 
@@ -663,7 +664,7 @@ public final class Sgemm implements AutoCloseable {
         switch (KERNEL) {
             case 33 -> kernel3x3Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
             case 44 -> kernel4x4Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
-            default -> throw new IllegalStateException("no kernel " + KERNEL);
+            default -> throw new IllegalStateException("no kernel " + KERNEL + ": redengine.sgemm.kernel must be 33 or 44");
         }
     }
 
@@ -672,7 +673,7 @@ public final class Sgemm implements AutoCloseable {
         switch (KERNEL) {
             case 33 -> kernel3x3Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
             case 44 -> kernel4x4Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
-            default -> throw new IllegalStateException("no kernel " + KERNEL);
+            default -> throw new IllegalStateException("no kernel " + KERNEL + ": redengine.sgemm.kernel must be 33 or 44");
         }
     }
 
