@@ -126,7 +126,7 @@ public final class Sgemm implements AutoCloseable {
             throw new IllegalArgumentException("threads must be >= 1: " + threads);
         }
         this.threads = threads;
-        this.blocking = blocking;
+        this.blocking = java.util.Objects.requireNonNull(blocking, "blocking");
         this.pool = threads == 1 ? null : Parallel.daemonWorkers(threads - 1, "sgemm-worker");
     }
 
