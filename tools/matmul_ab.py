@@ -13,25 +13,14 @@ Run:          python3 tools/matmul_ab.py --a redengine.sgemm.kernel=33 --b reden
 Shapes are m x k x n: op(A) [m, k], op(B) [k, n]. GFLOP/s = 2*m*n*k / seconds / 1e9 (best of --reps per round).
 """
 import argparse
-import json
-import os
 import statistics
-import subprocess
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_JAR = os.path.join(ROOT, "benchmarks", "target", "benchmarks.jar")
-DEFAULT_JAVA_HOME = "/usr/lib/jvm/temurin-25-jdk-amd64"
+from matmul_vs_openblas import DEFAULT_JAR, run_ours
 
 
 def run(args, props):
-    java = os.path.join(os.environ.get("JAVA_HOME", DEFAULT_JAVA_HOME), "bin", "java")
-    cmd = [java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"]
-    cmd += [f"-D{p}" for p in props]
-    cmd += ["-cp", args.jar, "dev.redengine.bench.MatmulTimer", "--shapes", args.shapes, "--trans", args.trans,
-            "--threads", args.threads, "--reps", str(args.reps), "--warmup-ms", str(args.warmup_ms)]
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-    line = [ln for ln in out.splitlines() if ln.startswith("{")][-1]
-    return json.loads(line)["results"]
+    """MatmulTimer's results for one configuration: the OpenBLAS script's launcher, with props as its -D list."""
+    return run_ours(argparse.Namespace(**vars(args), jvm_prop=props), args.threads)["results"]
 
 
 def main():

@@ -50,7 +50,7 @@ public final class Sgemm implements AutoCloseable {
      * of a K step up front); 2x4, 2x5 and 4x2 were no faster; 5x2 was ~4 % faster on the bare micro-kernel and
      * faster when two JVMs shared the host, but no faster than 3x3 alone in whole products (paired JVM runs).
      */
-    static final int KERNEL = Integer.getInteger("redengine.sgemm.kernel", VL >= 16 ? 44 : 33);
+    static final int KERNEL = checkedKernel(Integer.getInteger("redengine.sgemm.kernel", VL >= 16 ? 44 : 33));
     /** Rows of the register tile. */
     static final int MR = KERNEL / 10;
     /** Vectors (of {@link #VL} floats) across the register tile. */
@@ -275,6 +275,14 @@ public final class Sgemm implements AutoCloseable {
                 c.setAtIndex(ValueLayout.JAVA_FLOAT, row + j, v);
             }
         }
+    }
+
+    /** Fails at class load on an unknown tile, so that the kernel switches below never meet one. */
+    private static int checkedKernel(int kernel) {
+        if (kernel != 33 && kernel != 44) {
+            throw new IllegalStateException("no kernel " + kernel + ": redengine.sgemm.kernel must be 33 or 44");
+        }
+        return kernel;
     }
 
     private static int roundUp(int x, int to) {
@@ -655,7 +663,7 @@ public final class Sgemm implements AutoCloseable {
         switch (KERNEL) {
             case 33 -> kernel3x3(kc, ap, aBase, bp, bBase, tile);
             case 44 -> kernel4x4(kc, ap, aBase, bp, bBase, tile);
-            default -> throw new IllegalStateException("no kernel " + KERNEL + ": redengine.sgemm.kernel must be 33 or 44");
+            default -> throw new AssertionError(KERNEL); // checkedKernel admits only the cases above
         }
     }
 
@@ -664,7 +672,7 @@ public final class Sgemm implements AutoCloseable {
         switch (KERNEL) {
             case 33 -> kernel3x3Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
             case 44 -> kernel4x4Set(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
-            default -> throw new IllegalStateException("no kernel " + KERNEL + ": redengine.sgemm.kernel must be 33 or 44");
+            default -> throw new AssertionError(KERNEL); // checkedKernel admits only the cases above
         }
     }
 
@@ -673,7 +681,7 @@ public final class Sgemm implements AutoCloseable {
         switch (KERNEL) {
             case 33 -> kernel3x3Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
             case 44 -> kernel4x4Add(kc, ap, aBase, bp, bBase, c, cByte, ldcByte);
-            default -> throw new IllegalStateException("no kernel " + KERNEL + ": redengine.sgemm.kernel must be 33 or 44");
+            default -> throw new AssertionError(KERNEL); // checkedKernel admits only the cases above
         }
     }
 

@@ -156,7 +156,7 @@ class SgemmTest {
 
     @Test
     void largerThanOneBlockInEveryDimension() {
-        // Crosses the K block (KC), several M blocks (MC) and, with threads, the split; all transposes.
+        // Crosses the K block (kc), several M blocks (mc) and, with threads, the split; all transposes.
         int m = BL.mc() * 2 + 5, n = Sgemm.NR * 3 + 7, k = BL.kc() + 37;
         for (int t = 0; t < 4; t++) {
             Case c = Case.of(t >= 2, (t & 1) == 1, m, n, k, 1.25f, t == 0 ? 0f : 1f, 2, 1000 + t);
