@@ -4,7 +4,6 @@ import dev.redengine.backend.Backend;
 import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -65,7 +64,7 @@ public final class OpCases {
         for (int i = 0; i < v.length; i++) {
             v[i] = (float) (std * (2 * rng.nextDouble() - 1) * Math.sqrt(3));
         }
-        be.copyFromHost(t, MemorySegment.ofArray(v));
+        be.upload(t, v);
         return t;
     }
 
@@ -144,14 +143,14 @@ public final class OpCases {
 
     /** Reads logits [N, V] and writes dlogits [N, V] (not aliased), targets and losses are small. */
     static OpCase crossEntropy(Backend be, SplittableRandom rng, int n, int v) {
-        Tensor logits = random(be, rng, 3, n, v), dlogits = be.allocate(n, v), losses = be.allocate(n);
+        Tensor logits = random(be, rng, 3, n, v), dlogits = be.allocate(n, v), losses = be.allocate(n), sum = be.allocate(1);
         Tensor targets = be.allocate(DType.I32, n);
         int[] ids = new int[n];
         for (int i = 0; i < n; i++) {
             ids[i] = rng.nextInt(v);
         }
-        be.copyFromHost(targets, MemorySegment.ofArray(ids));
+        be.upload(targets, ids);
         return new OpCase("crossEntropy", "N=" + n + " V=" + v, (2L * n * v + 3L * n) * F, 0,
-                () -> be.crossEntropy(losses, dlogits, logits, targets, 1f / n));
+                () -> be.crossEntropy(losses, sum, dlogits, logits, targets, 1f / n));
     }
 }

@@ -55,7 +55,7 @@ public class StudentBenchmark {
         ModelConfig c = BenchModels.llama10m();
         Parameters teacher = RandomInit.parameters(be, c, 1, 0.02);
         int dPrime = c.hiddenSize() / 2;
-        int[] g = ChannelSelection.topK(MagnitudeImportance.of(c, teacher), dPrime);
+        int[] g = ChannelSelection.topK(MagnitudeImportance.of(c, teacher, be), dPrime);
         student = new LowRankStudent(c, teacher, dPrime, new ProjectionInit.Selection(g), NormInit.TEACHER, 0, be);
         lm = new CausalLM(student.studentConfig(), student.folded(), be);
         act = lm.allocateActivations(B, T);

@@ -1,7 +1,7 @@
 package dev.redengine.bench;
 
 import dev.redengine.backend.Backend;
-import dev.redengine.tensor.DType;
+import dev.redengine.backend.TensorArena;
 import dev.redengine.tensor.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -36,9 +36,11 @@ final class TimingBackend implements Backend {
     }
 
     @Override public String name() { return "timed " + be.name(); }
-    @Override public Tensor allocate(DType dtype, int... shape) { return be.allocate(dtype, shape); }
-    @Override public void copyFromHost(Tensor dst, MemorySegment src) { time("copyFromHost", () -> be.copyFromHost(dst, src)); }
-    @Override public void copyToHost(MemorySegment dst, Tensor src) { time("copyToHost", () -> be.copyToHost(dst, src)); }
+    @Override public TensorArena arena() { return be.arena(); }
+    @Override public TensorArena openArena() { return be.openArena(); }
+    @Override public void upload(Tensor dst, MemorySegment src) { time("upload", () -> be.upload(dst, src)); }
+    @Override public void download(Tensor src, MemorySegment dst) { time("download", () -> be.download(src, dst)); }
+    @Override public void cast(Tensor dst, Tensor src) { time("cast", () -> be.cast(dst, src)); }
     @Override public void zero(Tensor t) { time("zero", () -> be.zero(t)); }
     @Override public void copy(Tensor dst, Tensor src) { time("copy", () -> be.copy(dst, src)); }
     @Override public void add(Tensor out, Tensor a, Tensor b) { time("add", () -> be.add(out, a, b)); }
@@ -98,16 +100,18 @@ final class TimingBackend implements Backend {
     }
 
     @Override
-    public void crossEntropy(Tensor losses, Tensor dlogits, Tensor logits, Tensor targets, float gradScale) {
-        time("crossEntropy", () -> be.crossEntropy(losses, dlogits, logits, targets, gradScale));
+    public void crossEntropy(Tensor losses, Tensor lossSum, Tensor dlogits, Tensor logits, Tensor targets, float gradScale) {
+        time("crossEntropy", () -> be.crossEntropy(losses, lossSum, dlogits, logits, targets, gradScale));
     }
 
-    @Override public double sumSquares(Tensor x) { double[] r = new double[1]; time("sumSquares", () -> r[0] = be.sumSquares(x)); return r[0]; }
+    @Override public void sumSquares(Tensor acc, Tensor x) { time("sumSquares", () -> be.sumSquares(acc, x)); }
+    @Override public void clipScale(Tensor scalars, float maxNorm) { time("clipScale", () -> be.clipScale(scalars, maxNorm)); }
+    @Override public void advanceStep(Tensor scalars, Tensor lrTable) { time("advanceStep", () -> be.advanceStep(scalars, lrTable)); }
 
     @Override
-    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float gradScale, float lr, float beta1, float beta2,
-                      float eps, float weightDecay, int step) {
-        time("adamw", () -> be.adamw(param, grad, m, v, gradScale, lr, beta1, beta2, eps, weightDecay, step));
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor scalars, float beta1, float beta2, float eps,
+                      float weightDecay) {
+        time("adamw", () -> be.adamw(param, grad, m, v, scalars, beta1, beta2, eps, weightDecay));
     }
 
     @Override

@@ -22,18 +22,60 @@ public interface Backend extends AutoCloseable {
     /** Short human name, e.g. "cpu (Vector API, 512-bit, 2 threads)". */
     String name();
 
-    /** A zero-filled tensor on this backend. */
-    Tensor allocate(DType dtype, int... shape);
+    /**
+     * The arena that {@link #allocate} uses: it lives as long as the backend and is freed by {@link #close}.
+     * Tensors of a shorter phase (one calibration batch, one evaluation) come from {@link #openArena} instead.
+     */
+    TensorArena arena();
+
+    /** A new arena on this backend whose tensors are all freed when it is closed. */
+    TensorArena openArena();
+
+    /** A zero-filled tensor from the backend's {@link #arena()}. */
+    default Tensor allocate(DType dtype, int... shape) {
+        return arena().allocate(dtype, shape);
+    }
 
     default Tensor allocate(int... shape) {
         return allocate(DType.F32, shape);
     }
 
-    /** Copies host memory (same dtype and byte size) into {@code dst}. */
-    void copyFromHost(Tensor dst, MemorySegment src);
+    /** Copies host memory of exactly {@code dst}'s byte size (native byte order, dst's dtype) into {@code dst}. */
+    void upload(Tensor dst, MemorySegment src);
 
-    /** Copies {@code src} into host memory of the same byte size. */
-    void copyToHost(MemorySegment dst, Tensor src);
+    /** Copies {@code src} into host memory of exactly its byte size. */
+    void download(Tensor src, MemorySegment dst);
+
+    default void upload(Tensor dst, float[] src) {
+        dst.requireDtype(DType.F32);
+        upload(dst, MemorySegment.ofArray(src));
+    }
+
+    default void upload(Tensor dst, int[] src) {
+        dst.requireDtype(DType.I32);
+        upload(dst, MemorySegment.ofArray(src));
+    }
+
+    /** A float32 tensor's elements on the host (a sync point on a device). */
+    default float[] downloadFloats(Tensor src) {
+        src.requireDtype(DType.F32);
+        float[] host = new float[Math.toIntExact(src.numel())];
+        download(src, MemorySegment.ofArray(host));
+        return host;
+    }
+
+    default int[] downloadInts(Tensor src) {
+        src.requireDtype(DType.I32);
+        int[] host = new int[Math.toIntExact(src.numel())];
+        download(src, MemorySegment.ofArray(host));
+        return host;
+    }
+
+    /**
+     * dst = src converted elementwise between float dtypes (F32, BF16, F16; same element count). Narrowing
+     * rounds to nearest even; widening is exact.
+     */
+    void cast(Tensor dst, Tensor src);
 
     void zero(Tensor t);
 
@@ -104,23 +146,37 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Softmax cross-entropy per row. logits [N, V]; targets int32 [N], negative = ignored (loss 0, grad 0);
-     * losses [N] gets -log softmax(logits)[target]. If dlogits [N, V] is not null it gets
+     * losses [N] gets -log softmax(logits)[target], and lossSum [1] += the sum of those losses, so that the
+     * mean loss stays on the device until someone reads it. If dlogits [N, V] is not null it gets
      * gradScale * (softmax - onehot) for rows with a target and 0 elsewhere (it may alias logits).
      */
-    void crossEntropy(Tensor losses, Tensor dlogits, Tensor logits, Tensor targets, float gradScale);
+    void crossEntropy(Tensor losses, Tensor lossSum, Tensor dlogits, Tensor logits, Tensor targets, float gradScale);
 
-    // Optimiser.
+    // Optimiser. Its scalars (learning rate, step, gradient norm, clip scale) live in small device tensors, so
+    // that a training step makes no host round trip and a captured CUDA graph replays with current values.
 
-    /** sum of x^2 over all elements, accumulated in double (for gradient-norm clipping; a sync point). */
-    double sumSquares(Tensor x);
+    /** acc [1] += sum of x^2 over all elements (x any float32 shape); accumulated in double within the op. */
+    void sumSquares(Tensor acc, Tensor x);
 
     /**
-     * One AdamW step in place (decoupled weight decay, bias-corrected moments, step counted from 1):
-     * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m / (1-b1^t) / (sqrt(v / (1-b2^t)) + eps) + wd p).
-     * The gradient is scaled by gradScale first (clipping).
+     * Global-norm clipping from the sum of squares already accumulated in {@code scalars} (an
+     * {@link OptimizerScalars} tensor): GRAD_NORM = sqrt(SUM_SQUARES); CLIP_SCALE = maxNorm / norm when
+     * maxNorm > 0 and norm > maxNorm, else 1; NON_FINITE becomes the current STEP + 1 (the step being taken)
+     * when the norm is NaN or infinite and is kept (sticky) until the host resets it.
      */
-    void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float gradScale, float lr, float beta1, float beta2,
-               float eps, float weightDecay, int step);
+    void clipScale(Tensor scalars, float maxNorm);
+
+    /** STEP += 1, then LR = lrTable[min(STEP, S) - 1]: lrTable [S] is the whole schedule, uploaded once. */
+    void advanceStep(Tensor scalars, Tensor lrTable);
+
+    /**
+     * One AdamW step in place (decoupled weight decay, bias-corrected moments, step t counted from 1):
+     * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; p -= lr (m / (1-b1^t) / (sqrt(v / (1-b2^t)) + eps) + wd p),
+     * with g = grad * CLIP_SCALE and lr, t read from {@code scalars}. Nothing is updated while NON_FINITE is
+     * set, so the parameters keep their last finite values.
+     */
+    void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor scalars, float beta1, float beta2, float eps,
+               float weightDecay);
 
     // Calibration statistics: per-sequence reductions over tokens, so that only [B, C] comes back to the host.
 

@@ -77,9 +77,9 @@ final class ForwardCommand implements Callable<Integer> {
             SafetensorsWriter w = new SafetensorsWriter();
             w.metadata("producer", "red-engine forward");
             // logits first: the fused loss below overwrites them with their gradient
-            w.addF32("logits", a.logits.toFloatArray(), batch, seqLen, vocab);
+            w.addF32("logits", be.downloadFloats(a.logits), batch, seqLen, vocab);
             for (int i = 0; i < a.hiddenCount(); i++) {
-                w.addF32("hidden." + i, a.hidden(i).toFloatArray(), batch, seqLen, d);
+                w.addF32("hidden." + i, be.downloadFloats(a.hidden(i)), batch, seqLen, d);
             }
             int[] targets = CausalLM.shiftedTargets(ids, batch, seqLen);
             float loss = seqLen > 1 ? lm.crossEntropy(a, targets, grads ? a.logits : null) : Float.NaN;
@@ -90,7 +90,7 @@ final class ForwardCommand implements Callable<Integer> {
                 }
                 lm.backward(a, a.logits);
                 for (Map.Entry<String, Tensor> e : lm.gradients().asMap().entrySet()) {
-                    w.add("grad." + e.getKey(), e.getValue());
+                    w.add("grad." + e.getKey(), e.getValue(), be);
                 }
             }
             w.write(out);

@@ -103,7 +103,7 @@ final class PruneCommand implements Callable<Integer> {
                     outParams = r.parameters();
                 }
                 case magnitude -> {
-                    importance = MagnitudeImportance.of(c, p);
+                    importance = MagnitudeImportance.of(c, p, be);
                     channels = ChannelSelection.topK(importance, hiddenSize);
                     WidthPruner.Result r = WidthPruner.prune(c, p, WidthPruner.channelsOnly(c, channels), gains, be);
                     outConfig = r.config();
@@ -116,7 +116,7 @@ final class PruneCommand implements Callable<Integer> {
                     outParams = s.folded();
                 }
             }
-            HfModelWriter.write(out, outConfig, outParams, model);
+            HfModelWriter.write(out, outConfig, outParams, be, model);
             if (channels != null) {
                 ObjectNode sel = new ObjectMapper().createObjectNode();
                 sel.put("method", method.name());

@@ -71,7 +71,7 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "0", description = "Seed for initialisation and data order (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--log-every", defaultValue = "10", description = "Print the loss every N steps (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--log-every", defaultValue = "10", description = "Read back and print the loss (mean since the last print) every N steps; the only host sync of the loop (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
     @Option(names = "--out", required = true, description = "Output HF folder (written atomically file by file, with trainer_state.json).")
@@ -95,8 +95,8 @@ final class TrainCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--data gives " + set.numSequences() + " sequences, fewer than --batch " + batch);
             }
             LrSchedule schedule = new LrSchedule(lr, (int) Math.round(warmup * steps), steps, 0.1);
-            AdamW adam = new AdamW(be, new AdamW.Settings(0.9f, 0.95f, 1e-8f, weightDecay, clip));
-            LmTrainer trainer = new LmTrainer(lm, adam, schedule, batch, seqLen);
+            LmTrainer trainer = new LmTrainer(lm, new AdamW.Settings(0.9f, 0.95f, 1e-8f, weightDecay, clip), schedule,
+                    batch, seqLen);
             ObjectNode state = new ObjectMapper().createObjectNode();
             ArrayNode history = state.putArray("log");
             int[] order = shuffled(set.numSequences(), new SplittableRandom(seed));
@@ -111,8 +111,9 @@ final class TrainCommand implements Callable<Integer> {
                     }
                     System.arraycopy(set.sequence(order[cursor++]), 0, ids, b * seqLen, seqLen);
                 }
-                LmTrainer.Step st = trainer.step(ids);
+                trainer.step(ids);
                 if (s % logEvery == 0 || s == 1 || s == steps) {
+                    LmTrainer.Metrics st = trainer.read(); // the only host read: loss averaged since the last one
                     double secs = (System.nanoTime() - start) / 1e9;
                     log.printf("step %5d/%d  loss %.4f  grad norm %.3f  lr %.2e  %.0f tokens/s%n", s, steps, st.loss(),
                             st.gradNorm(), st.lr(), (double) s * batch * seqLen / secs);
@@ -121,7 +122,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             state.put("steps", steps).put("batch", batch).put("seq_len", seqLen).put("lr", lr).put("seed", seed)
                     .put("data", data.toString()).put("from_scratch", fromScratch);
-            HfModelWriter.write(out, config, lm.parameters(), model);
+            HfModelWriter.write(out, config, lm.parameters(), be, model);
             AtomicFiles.writeString(out.resolve("trainer_state.json"),
                     new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state) + "\n");
             log.printf("wrote %s%n", out);

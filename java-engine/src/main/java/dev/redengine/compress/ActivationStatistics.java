@@ -1,11 +1,11 @@
 package dev.redengine.compress;
 
 import dev.redengine.backend.Backend;
+import dev.redengine.backend.TensorArena;
 import dev.redengine.model.Activations;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
 
 /**
  * Per-channel activation statistics streamed over a calibration set: call {@link #accept} after each forward
@@ -43,9 +43,16 @@ public final class ActivationStatistics {
     /** Adds the sequences of one forward pass (the activations of the model this was made for). */
     public void accept(Backend be, Activations a) {
         int batch = a.batch, t = a.seqLen, layers = config.numLayers();
-        Tensor perSeqD = be.allocate(batch, config.hiddenSize());
-        Tensor perSeqF = be.allocate(batch, config.intermediateSize());
-        Tensor perSeqH = be.allocate(batch, config.numHeads());
+        try (TensorArena scratch = be.openArena()) {
+            accept(be, a, scratch.allocate(batch, config.hiddenSize()), scratch.allocate(batch, config.intermediateSize()),
+                    scratch.allocate(batch, config.numHeads()));
+        }
+        sequences += batch;
+        tokens += (long) batch * t;
+    }
+
+    private void accept(Backend be, Activations a, Tensor perSeqD, Tensor perSeqF, Tensor perSeqH) {
+        int batch = a.batch, t = a.seqLen, layers = config.numLayers();
         for (int l = 0; l <= layers; l++) {
             addSquares(be, hiddenSq[l], perSeqD, a.hidden(l), t, false);
         }
@@ -57,8 +64,6 @@ public final class ActivationStatistics {
             addSquares(be, headSq[l], perSeqH, s.att.view(batch * t, config.numHeads(), config.headDim()), t, true);
         }
         addSquares(be, normSq[2 * layers], perSeqD, a.finalNorm, t, false);
-        sequences += batch;
-        tokens += (long) batch * t;
     }
 
     private static void addSquares(Backend be, double[] acc, Tensor perSeq, Tensor x, int seqLen, boolean heads) {
@@ -67,8 +72,7 @@ public final class ActivationStatistics {
         } else {
             be.absMeanOverTokens(perSeq, x, seqLen);
         }
-        float[] host = new float[Math.toIntExact(perSeq.numel())];
-        be.copyToHost(MemorySegment.ofArray(host), perSeq);
+        float[] host = be.downloadFloats(perSeq);
         int c = acc.length;
         for (int i = 0; i < host.length; i++) {
             acc[i % c] += (double) host[i] * host[i];

@@ -1,9 +1,9 @@
 package dev.redengine.compress;
 
+import dev.redengine.backend.Backend;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.ParameterSpec;
 import dev.redengine.model.Parameters;
-import dev.redengine.tensor.Tensor;
 
 /**
  * "Traditional" channel importance from weights alone: for residual channel c, the L2 norm of everything
@@ -15,19 +15,19 @@ public final class MagnitudeImportance {
     private MagnitudeImportance() {
     }
 
-    public static double[] of(ModelConfig config, Parameters params) {
+    public static double[] of(ModelConfig config, Parameters params, Backend be) {
         int d = config.hiddenSize();
         double[] sq = new double[d];
         for (ParameterSpec s : ParameterSpec.of(config)) {
             if (s.shape().length != 2) {
                 continue;
             }
-            Tensor w = params.get(s.name());
+            float[] w = be.downloadFloats(params.get(s.name()));
             boolean outputSide = s.name().endsWith("o_proj.weight") || s.name().endsWith("down_proj.weight");
             int rows = s.shape()[0], cols = s.shape()[1];
             for (int r = 0; r < rows; r++) {
                 for (int c = 0; c < cols; c++) {
-                    double v = w.getFloat((long) r * cols + c);
+                    double v = w[r * cols + c];
                     sq[outputSide ? r : c] += v * v;
                 }
             }

@@ -4,9 +4,7 @@ import dev.redengine.backend.Backend;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.ParameterSpec;
 import dev.redengine.model.Parameters;
-import dev.redengine.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 import java.util.stream.IntStream;
 
@@ -46,14 +44,14 @@ public final class WidthPruner {
         int d = c.hiddenSize(), dh = c.headDim();
         int heads2 = plan.heads()[0].length, ffn2 = plan.neurons()[0].length;
         ModelConfig out = c.resized(plan.channels().length, ffn2, heads2);
-        Parameters p = new Parameters();
+        Parameters p = Parameters.allocate(be, ParameterSpec.of(out));
         for (ParameterSpec s : ParameterSpec.of(out)) {
             String name = s.name();
             int layer = layerOf(name);
             int[] g = plan.channels();
             int[] neurons = layer >= 0 ? plan.neurons()[layer] : null;
             int[] qRows = layer >= 0 ? headRows(plan.heads()[layer], dh) : null;
-            Tensor src = teacher.get(name);
+            float[] src = be.downloadFloats(teacher.get(name));
             float[] w;
             if (name.endsWith("norm.weight") && !name.contains("self_attn.")) {
                 w = gains == NormInit.ONES ? ones(g.length) : gather(src, 1, d, null, g);
@@ -76,11 +74,9 @@ public final class WidthPruner {
             } else if (name.endsWith("o_proj.bias") || name.endsWith("down_proj.bias")) {
                 w = gather(src, 1, d, null, g);
             } else {
-                w = src.toFloatArray(); // k/v biases, q_norm, k_norm: untouched dimensions
+                w = src; // k/v biases, q_norm, k_norm: untouched dimensions
             }
-            Tensor t = be.allocate(s.shape());
-            be.copyFromHost(t, MemorySegment.ofArray(w));
-            p.put(name, t);
+            be.upload(p.get(name), w);
         }
         return new Result(out, p);
     }
@@ -123,13 +119,13 @@ public final class WidthPruner {
     }
 
     /** w[rows][cols] restricted to keepRows x keepCols (null = all). */
-    static float[] gather(Tensor w, int rows, int cols, int[] keepRows, int[] keepCols) {
+    static float[] gather(float[] w, int rows, int cols, int[] keepRows, int[] keepCols) {
         int[] r = keepRows != null ? keepRows : IntStream.range(0, rows).toArray();
         int[] k = keepCols != null ? keepCols : IntStream.range(0, cols).toArray();
         float[] out = new float[r.length * k.length];
         for (int i = 0; i < r.length; i++) {
             for (int j = 0; j < k.length; j++) {
-                out[i * k.length + j] = w.getFloat((long) r[i] * cols + k[j]);
+                out[i * k.length + j] = w[r[i] * cols + k[j]];
             }
         }
         return out;

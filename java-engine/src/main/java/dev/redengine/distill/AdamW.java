@@ -1,14 +1,22 @@
 package dev.redengine.distill;
 
 import dev.redengine.backend.Backend;
+import dev.redengine.backend.OptimizerScalars;
+import dev.redengine.backend.TensorArena;
+import dev.redengine.model.Parameters;
 import dev.redengine.tensor.Tensor;
 
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * AdamW over named (parameter, gradient) pairs with global-norm gradient clipping. The moments live on the
- * backend beside the parameters. Weight decay skips 1-D tensors (norm gains, biases), as is usual.
+ * AdamW with global-norm gradient clipping over a set of {@link Parameters} and their gradients (same names and
+ * layout). Everything it needs is allocated in the constructor, on the backend beside the parameters: both
+ * moments, the optimizer scalars ({@link OptimizerScalars}) and the learning-rate schedule as a table. A
+ * {@link #step} is then a fixed sequence of backend ops with no host round trip: the gradient norm, the clip
+ * scale, the step counter and the learning rate stay on the device, and a non-finite gradient sets a flag there
+ * that stops further updates. The host reads them with {@link #read}, once per log interval. Weight decay skips
+ * 1-D tensors (norm gains, biases), as is usual.
  */
 public final class AdamW {
     public record Settings(float beta1, float beta2, float eps, float weightDecay, float clipNorm) {
@@ -17,46 +25,101 @@ public final class AdamW {
         }
     }
 
-    private final Backend be;
-    private final Settings s;
-    private final Map<String, Tensor[]> moments = new LinkedHashMap<>();
-    private int step;
-
-    public AdamW(Backend be, Settings settings) {
-        this.be = be;
-        this.s = settings;
+    /** The optimizer's scalars as last read. nonFiniteStep is 0, or the first step whose gradient was not finite. */
+    public record State(int step, float lr, float gradNorm, float clipScale, int nonFiniteStep, float lossSum) {
     }
 
-    public int step() {
-        return step;
+    private final Backend be;
+    private final Settings s;
+    private final Parameters grads;
+    private final List<Parameters.Span> paramSpans, gradSpans, mSpans, vSpans;
+    private final Tensor scalars;   // [OptimizerScalars.SIZE]
+    private final Tensor lrTable;   // [S] the learning rate of steps 1..S
+
+    public AdamW(Backend be, Settings settings, Parameters params, Parameters grads, LrSchedule schedule) {
+        this.be = be;
+        this.s = settings;
+        this.grads = grads;
+        for (Map.Entry<String, Tensor> e : params.asMap().entrySet()) {
+            Tensor g = grads.find(e.getKey());
+            if (g == null || !g.sameShape(e.getValue())) {
+                throw new IllegalArgumentException("no gradient of shape " + e.getValue() + " for " + e.getKey());
+            }
+        }
+        this.paramSpans = params.spans();
+        this.gradSpans = grads.spans();
+        this.mSpans = Parameters.allocateLike(be, params).spans();
+        this.vSpans = Parameters.allocateLike(be, params).spans();
+        for (int i = 0; i < paramSpans.size(); i++) {
+            if (i >= gradSpans.size() || gradSpans.get(i).tensor().numel() != paramSpans.get(i).tensor().numel()) {
+                throw new IllegalArgumentException("parameters and gradients are laid out differently");
+            }
+        }
+        this.scalars = be.allocate(OptimizerScalars.SIZE);
+        float[] lr = new float[schedule.totalSteps()];
+        for (int step = 1; step <= lr.length; step++) {
+            lr[step - 1] = schedule.at(step);
+        }
+        this.lrTable = be.allocate(lr.length);
+        be.upload(lrTable, lr);
+    }
+
+    /** The optimizer scalars [OptimizerScalars.SIZE] on the device: the loss sum accumulates into a view of it. */
+    public Tensor scalars() {
+        return scalars;
+    }
+
+    /** A [1] view of one slot of {@link #scalars()}. */
+    public Tensor slot(int index) {
+        return scalars.viewAt(index, 1);
     }
 
     /**
-     * One update of every parameter; returns the gradient norm before clipping. A non-finite norm is an
-     * error that names the first offending tensor, and nothing is updated.
+     * Queues one update of every parameter: sum of squares of the gradients, clip scale, step and learning
+     * rate, AdamW over each span. Reads nothing back.
      */
-    public double update(Map<String, Tensor> params, Map<String, Tensor> grads, float lr) {
-        double sq = 0;
-        for (Map.Entry<String, Tensor> e : grads.entrySet()) {
-            double t = be.sumSquares(e.getValue());
-            if (!Double.isFinite(t)) {
-                throw new ArithmeticException("gradient of " + e.getKey() + " is not finite (NaN or Inf): training diverged");
-            }
-            sq += t;
+    public void step() {
+        Tensor sumSquares = slot(OptimizerScalars.SUM_SQUARES);
+        be.zero(sumSquares);
+        for (Parameters.Span g : gradSpans) {
+            be.sumSquares(sumSquares, g.tensor());
         }
-        double norm = Math.sqrt(sq);
-        float scale = s.clipNorm() > 0 && norm > s.clipNorm() ? (float) (s.clipNorm() / norm) : 1f;
-        step++;
-        for (Map.Entry<String, Tensor> e : params.entrySet()) {
-            Tensor p = e.getValue();
-            Tensor g = grads.get(e.getKey());
-            if (g == null) {
-                throw new IllegalArgumentException("no gradient for " + e.getKey());
-            }
-            Tensor[] mv = moments.computeIfAbsent(e.getKey(), k -> new Tensor[]{be.allocate(p.shape()), be.allocate(p.shape())});
-            float wd = p.rank() > 1 ? s.weightDecay() : 0f;
-            be.adamw(p, g, mv[0], mv[1], scale, lr, s.beta1(), s.beta2(), s.eps(), wd, step);
+        be.clipScale(scalars, s.clipNorm());
+        be.advanceStep(scalars, lrTable);
+        for (int i = 0; i < paramSpans.size(); i++) {
+            Parameters.Span p = paramSpans.get(i);
+            be.adamw(p.tensor(), gradSpans.get(i).tensor(), mSpans.get(i).tensor(), vSpans.get(i).tensor(), scalars,
+                    s.beta1(), s.beta2(), s.eps(), p.decayed() ? s.weightDecay() : 0f);
         }
-        return norm;
+    }
+
+    /** Downloads the scalars (a sync point): what the host logs. */
+    public State read() {
+        float[] v = be.downloadFloats(scalars);
+        return new State((int) v[OptimizerScalars.STEP], v[OptimizerScalars.LR], v[OptimizerScalars.GRAD_NORM],
+                v[OptimizerScalars.CLIP_SCALE], (int) v[OptimizerScalars.NON_FINITE], v[OptimizerScalars.LOSS_SUM]);
+    }
+
+    /** Sets the loss sum back to zero (after the host has read it). */
+    public void resetLossSum() {
+        be.zero(slot(OptimizerScalars.LOSS_SUM));
+    }
+
+    /**
+     * The name of the first gradient tensor holding a NaN or an infinity, or null: the slow search, run only
+     * after the device flag tripped, one tensor at a time.
+     */
+    public String firstNonFiniteGradient() {
+        try (TensorArena scratch = be.openArena()) {
+            Tensor acc = scratch.allocate(1);
+            for (Map.Entry<String, Tensor> e : grads.asMap().entrySet()) {
+                be.zero(acc);
+                be.sumSquares(acc, e.getValue());
+                if (!Float.isFinite(be.downloadFloats(acc)[0])) {
+                    return e.getKey();
+                }
+            }
+            return null;
+        }
     }
 }

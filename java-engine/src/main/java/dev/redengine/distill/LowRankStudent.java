@@ -7,7 +7,6 @@ import dev.redengine.model.ParameterSpec;
 import dev.redengine.model.Parameters;
 import dev.redengine.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,7 +69,7 @@ public final class LowRankStudent {
         for (String name : projectionNames(teacherConfig)) {
             init.fill(host, d, studentHidden, rng);
             Tensor p = be.allocate(d, studentHidden);
-            be.copyFromHost(p, MemorySegment.ofArray(host));
+            be.upload(p, host);
             projections.put(name, p);
             projectionGrads.put(name, be.allocate(d, studentHidden));
         }
@@ -81,13 +80,13 @@ public final class LowRankStudent {
                     java.util.Arrays.fill(g, 1f);
                 } else {
                     int[] channels = ((ProjectionInit.Selection) init).channels();
-                    Tensor t = teacher.get(s.name());
+                    float[] t = be.downloadFloats(teacher.get(s.name()));
                     for (int k = 0; k < studentHidden; k++) {
-                        g[k] = t.getFloat(channels[k]);
+                        g[k] = t[channels[k]];
                     }
                 }
                 Tensor t = be.allocate(studentHidden);
-                be.copyFromHost(t, MemorySegment.ofArray(g));
+                be.upload(t, g);
                 gains.put(s.name(), t);
             }
         }

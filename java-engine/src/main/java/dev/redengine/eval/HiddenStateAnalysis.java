@@ -44,7 +44,7 @@ public final class HiddenStateAnalysis {
         CalibrationRun.forEachBatch(lm, set, batchSize, a -> {
             int n = a.batch * a.seqLen;
             for (int l = 0; l <= layers; l++) {
-                float[] h = a.hidden(l).toFloatArray();
+                float[] h = lm.backend().downloadFloats(a.hidden(l));
                 System.arraycopy(h, 0, hidden[l], filled[0] * d, n * d);
             }
             filled[0] += n;

@@ -5,10 +5,8 @@ import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.ParameterSpec;
 import dev.redengine.model.Parameters;
-import dev.redengine.tensor.Tensor;
 
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Arrays;
 
@@ -29,16 +27,14 @@ public final class HfModelReader {
     }
 
     public static Parameters read(TensorSource source, ModelConfig config, Backend backend) throws IOException {
-        Parameters params = new Parameters();
+        Parameters params = Parameters.allocate(backend, ParameterSpec.of(config));
         for (ParameterSpec spec : ParameterSpec.of(config)) {
             TensorInfo info = source.require(spec.name());
             if (!Arrays.equals(info.shape(), Arrays.stream(spec.shape()).asLongStream().toArray())) {
                 throw new SafetensorsFormatException("tensor " + spec.name() + " in " + source.describe() + " has shape "
                         + Arrays.toString(info.shape()) + " but config.json implies " + Arrays.toString(spec.shape()));
             }
-            Tensor t = backend.allocate(spec.shape());
-            backend.copyFromHost(t, MemorySegment.ofArray(source.readFloat32(spec.name())));
-            params.put(spec.name(), t);
+            backend.upload(params.get(spec.name()), source.readFloat32(spec.name()));
         }
         return params;
     }

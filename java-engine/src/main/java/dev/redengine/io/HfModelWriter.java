@@ -1,5 +1,6 @@
 package dev.redengine.io;
 
+import dev.redengine.backend.Backend;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.ParameterSpec;
 import dev.redengine.model.Parameters;
@@ -23,11 +24,11 @@ public final class HfModelWriter {
     private HfModelWriter() {
     }
 
-    public static void write(Path dir, ModelConfig config, Parameters params, Path copyTokenizerFrom) throws IOException {
+    public static void write(Path dir, ModelConfig config, Parameters params, Backend backend, Path copyTokenizerFrom) throws IOException {
         Files.createDirectories(dir);
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt");
         for (ParameterSpec s : ParameterSpec.of(config)) {
-            w.add(s.name(), params.get(s.name()));
+            w.add(s.name(), params.get(s.name()), backend);
         }
         w.write(dir.resolve("model.safetensors"));
         if (copyTokenizerFrom != null) {

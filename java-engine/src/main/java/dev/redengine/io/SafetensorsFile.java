@@ -1,5 +1,6 @@
 package dev.redengine.io;
 
+import dev.redengine.backend.Backend;
 import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Tensor;
 
@@ -161,7 +162,7 @@ public final class SafetensorsFile implements TensorSource {
     }
 
     @Override
-    public Tensor readTensor(String name, Arena target) throws IOException {
+    public Tensor readTensor(String name, Backend backend) throws IOException {
         TensorInfo t = info(name);
         boolean isFloat = t.dtype().convertsToFloat32();
         checkConvertible(name, isFloat);
@@ -172,14 +173,17 @@ public final class SafetensorsFile implements TensorSource {
             throw new SafetensorsFormatException(describe() + ": tensor '" + name + "' shape "
                     + Arrays.toString(t.shape()) + " has a dimension too large for a Tensor");
         }
-        // 64-byte alignment: what the SIMD kernels prefer for their loads.
-        MemorySegment seg = target.allocate(t.numel() * 4, 64);
-        if (isFloat) {
-            Conversions.toFloat32(t.dtype(), raw(name), seg, t.numel());
-            return new Tensor(seg, DType.F32, shape);
+        Tensor out = backend.allocate(isFloat ? DType.F32 : DType.I32, shape);
+        try (Arena staging = Arena.ofConfined()) {
+            MemorySegment host = staging.allocate(out.byteSize(), 64);
+            if (isFloat) {
+                Conversions.toFloat32(t.dtype(), raw(name), host, t.numel());
+            } else {
+                convertInt32(t, host);
+            }
+            backend.upload(out, host);
         }
-        convertInt32(t, seg);
-        return new Tensor(seg, DType.I32, shape);
+        return out;
     }
 
     private void convertInt32(TensorInfo t, MemorySegment dst) throws IOException {

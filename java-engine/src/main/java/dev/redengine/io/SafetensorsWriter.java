@@ -3,7 +3,7 @@ package dev.redengine.io;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.redengine.tensor.DType;
+import dev.redengine.backend.Backend;
 import dev.redengine.tensor.Tensor;
 
 import java.io.IOException;
@@ -98,21 +98,33 @@ public final class SafetensorsWriter {
         });
     }
 
-    /** A host F32 or I32 tensor, stored with the same dtype and shape. */
-    public SafetensorsWriter add(String name, Tensor t) {
-        SafetensorsDType dtype = t.dtype() == DType.F32 ? SafetensorsDType.F32 : SafetensorsDType.I32;
+    /**
+     * A tensor of {@code backend} (F32, I32, BF16 or F16), stored with the same dtype and shape. Its bytes are
+     * downloaded when the file is written, straight into the output.
+     */
+    public SafetensorsWriter add(String name, Tensor t, Backend backend) {
+        SafetensorsDType dtype = switch (t.dtype()) {
+            case F32 -> SafetensorsDType.F32;
+            case I32 -> SafetensorsDType.I32;
+            case BF16 -> SafetensorsDType.BF16;
+            case F16 -> SafetensorsDType.F16;
+        };
         long[] shape = Arrays.stream(t.shape()).asLongStream().toArray();
-        MemorySegment data = t.data();
-        if (data.byteSize() != t.numel() * 4) {
-            throw new IllegalArgumentException("tensor '" + name + "' " + t + " is not a host tensor (segment of "
-                    + data.byteSize() + " bytes); copy it to the host first");
-        }
         if (ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN) {
-            return addRaw(name, dtype, shape, data);
+            return add(name, dtype, shape, dst -> backend.download(t, dst));
         }
-        // Big-endian host: swap while copying (4-byte elements either way).
-        return add(name, dtype, shape, dst ->
-                MemorySegment.copy(data, ValueLayout.JAVA_INT_UNALIGNED, 0, dst, Conversions.LE_INT, 0, t.numel()));
+        // Big-endian host: download, then swap each element while copying.
+        return add(name, dtype, shape, dst -> {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment host = arena.allocate(t.byteSize(), 8);
+                backend.download(t, host);
+                if (t.dtype().byteSize() == 4) {
+                    MemorySegment.copy(host, ValueLayout.JAVA_INT_UNALIGNED, 0, dst, Conversions.LE_INT, 0, t.numel());
+                } else {
+                    MemorySegment.copy(host, ValueLayout.JAVA_SHORT_UNALIGNED, 0, dst, Conversions.LE_SHORT, 0, t.numel());
+                }
+            }
+        });
     }
 
     /**

@@ -1,10 +1,10 @@
 package dev.redengine.io;
 
+import dev.redengine.backend.Backend;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.redengine.tensor.Tensor;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -225,8 +225,8 @@ public final class ShardedCheckpoint implements TensorSource {
     }
 
     @Override
-    public Tensor readTensor(String name, Arena arena) throws IOException {
-        return shardOf(name).readTensor(name, arena);
+    public Tensor readTensor(String name, Backend backend) throws IOException {
+        return shardOf(name).readTensor(name, backend);
     }
 
     @Override

@@ -1,9 +1,9 @@
 package dev.redengine.io;
 
+import dev.redengine.backend.Backend;
 import dev.redengine.tensor.Tensor;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
 import java.util.Optional;
@@ -15,7 +15,7 @@ import java.util.Optional;
  * <p>Conversions: {@code readFloat32} accepts F32, F16 and BF16 and widens exactly; {@code readInt32} accepts
  * I32, and I64 when every value fits an int. Any other dtype is a {@link SafetensorsFormatException} naming the
  * dtype, the tensor and the file. Destination segments are written in native byte order, which is what
- * {@link Tensor}'s host accessors read.
+ * a backend's {@code upload} expects.
  *
  * <p>Segments returned by {@link #raw} are views of the mapping and die with {@link #close()}.
  */
@@ -53,10 +53,10 @@ public interface TensorSource extends AutoCloseable {
     void readInt32(String name, MemorySegment dst) throws IOException;
 
     /**
-     * A host {@link Tensor} allocated in {@code arena}: F32 for float dtypes, I32 for integer ones.
+     * The tensor on {@code backend} (allocated from its arena): F32 for float dtypes, I32 for integer ones.
      * Dimensions must fit an int.
      */
-    Tensor readTensor(String name, Arena arena) throws IOException;
+    Tensor readTensor(String name, Backend backend) throws IOException;
 
     /** How this source is named in error messages: the file or the folder. */
     String describe();

@@ -14,6 +14,7 @@ public final class Activations {
     public final Tensor ids;          // int32 [N]
     public final Tensor targets;      // int32 [N]  next-token labels of the loss, negative = ignored
     public final Tensor losses;       // [N]        per-token cross-entropy
+    public final Tensor lossSum;      // [1]        their sum, for a loss read back at once
     /** residual[l] [N, d]: the stream entering layer l; residual[L] leaves the last layer. */
     public final Tensor[] residual;
     public final Tensor finalNorm;    // [N, d]  hidden.L
@@ -70,6 +71,7 @@ public final class Activations {
         ids = be.allocate(DType.I32, n);
         targets = be.allocate(DType.I32, n);
         losses = be.allocate(n);
+        lossSum = be.allocate(1);
         residual = new Tensor[c.numLayers() + 1];
         for (int l = 0; l <= c.numLayers(); l++) {
             residual[l] = be.allocate(n, c.hiddenSize());

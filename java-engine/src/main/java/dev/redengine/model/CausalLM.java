@@ -3,7 +3,6 @@ package dev.redengine.model;
 import dev.redengine.backend.Backend;
 import dev.redengine.tensor.Tensor;
 
-import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -49,13 +48,28 @@ public final class CausalLM {
         return params;
     }
 
-    /** Parameter gradients (HF names), allocated and zeroed on first call; backward accumulates into them. */
+    /**
+     * Parameter gradients (HF names, the parameters' layout: one flat buffer when they are flat), allocated
+     * and zeroed on first call; backward accumulates into them.
+     */
     public Parameters gradients() {
         if (grads == null) {
-            grads = Parameters.allocate(be, ParameterSpec.of(config));
+            grads = Parameters.allocateLike(be, params);
             bindLayers();
         }
         return grads;
+    }
+
+    /**
+     * Allocates everything {@link #backward} writes for activations of this shape (parameter gradients and
+     * the activation-gradient scratch), so that a training loop allocates nothing once it runs.
+     */
+    public void prepareBackward(Activations a) {
+        gradients();
+        int n = a.batch * a.seqLen;
+        if (scratch == null || scratch.residual.dim(0) != n) {
+            scratch = new Gradients(be, config, n);
+        }
     }
 
     public void zeroGradients() {
@@ -102,8 +116,8 @@ public final class CausalLM {
         float[][] tables = config.rope().tables(seqLen, config.headDim());
         ropeCos = be.allocate(seqLen, half);
         ropeSin = be.allocate(seqLen, half);
-        be.copyFromHost(ropeCos, MemorySegment.ofArray(tables[0]));
-        be.copyFromHost(ropeSin, MemorySegment.ofArray(tables[1]));
+        be.upload(ropeCos, tables[0]);
+        be.upload(ropeSin, tables[1]);
     }
 
     /** Checks ids (int32 [B, T] row-major) and copies them into the activations. */
@@ -117,7 +131,7 @@ public final class CausalLM {
                         + "] is out of range [0, " + config.vocabSize() + ")");
             }
         }
-        be.copyFromHost(a.ids, MemorySegment.ofArray(ids));
+        be.upload(a.ids, ids);
     }
 
     /** The full forward pass over the ids already in {@code a}: fills every hidden state and the logits. */
@@ -167,13 +181,10 @@ public final class CausalLM {
      * accumulates into {@link #gradients()}.
      */
     public void backward(Activations a, Tensor dlogits) {
-        gradients();
+        prepareBackward(a);
         ModelConfig c = config;
         int n = a.batch * a.seqLen, heads = c.numHeads(), kv = c.numKvHeads(), dh = c.headDim();
         float scale = (float) (1.0 / Math.sqrt(dh));
-        if (scratch == null || scratch.residual.dim(0) != n) {
-            scratch = new Gradients(be, c, n);
-        }
         Gradients g = scratch;
         // LM head and final norm
         be.matmul(lmHeadGrad(), dlogits, true, a.finalNorm, false, 1f, 1f);  // dW_lm += dlogits^T h
@@ -230,11 +241,29 @@ public final class CausalLM {
     }
 
     /**
-     * Mean cross-entropy over the targets that are not ignored; when {@code dlogits} is not null it gets the
-     * gradient of that mean (it may be {@code a.logits}).
+     * Mean cross-entropy over the targets that are not ignored, read back now (a sync point); when
+     * {@code dlogits} is not null it gets the gradient of that mean (it may be {@code a.logits}).
      */
     public float crossEntropy(Activations a, int[] targets, Tensor dlogits) {
+        be.zero(a.lossSum);
+        int count = accumulateLoss(a, targets, dlogits, a.lossSum);
+        float loss = be.downloadFloats(a.lossSum)[0] / count;
+        if (!Float.isFinite(loss)) {
+            throw new ArithmeticException("loss is " + loss + " (non-finite logits?)");
+        }
+        return loss;
+    }
+
+    /**
+     * The causal-LM loss without reading it: lossSum [1] += the sum of the per-token losses, and dlogits (if
+     * not null; it may be {@code a.logits}) gets the gradient of their mean. Returns the number of targets
+     * that are not ignored, the mean's denominator.
+     */
+    public int accumulateLoss(Activations a, int[] targets, Tensor dlogits, Tensor lossSum) {
         int n = a.batch * a.seqLen;
+        if (targets.length != n) {
+            throw new IllegalArgumentException("expected " + n + " targets, got " + targets.length);
+        }
         int count = 0;
         for (int t : targets) {
             count += t >= 0 ? 1 : 0;
@@ -242,21 +271,8 @@ public final class CausalLM {
         if (count == 0) {
             throw new IllegalArgumentException("no targets: every label is ignored (T = 1?)");
         }
-        if (targets.length != n) {
-            throw new IllegalArgumentException("expected " + n + " targets, got " + targets.length);
-        }
-        be.copyFromHost(a.targets, MemorySegment.ofArray(targets));
-        be.crossEntropy(a.losses, dlogits, a.logits, a.targets, 1f / count);
-        float[] host = new float[n];
-        be.copyToHost(MemorySegment.ofArray(host), a.losses);
-        double sum = 0;
-        for (float v : host) {
-            sum += v;
-        }
-        float loss = (float) (sum / count);
-        if (!Float.isFinite(loss)) {
-            throw new ArithmeticException("loss is " + loss + " (non-finite logits?)");
-        }
-        return loss;
+        be.upload(a.targets, targets);
+        be.crossEntropy(a.losses, lossSum, dlogits, a.logits, a.targets, 1f / count);
+        return count;
     }
 }

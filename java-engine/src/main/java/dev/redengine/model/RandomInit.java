@@ -2,7 +2,6 @@ package dev.redengine.model;
 
 import dev.redengine.backend.Backend;
 
-import java.lang.foreign.MemorySegment;
 import java.util.SplittableRandom;
 
 /** Seeded random weights: for training from scratch, and for tests and benchmarks. */
@@ -34,16 +33,14 @@ public final class RandomInit {
 
     private static Parameters draw(Backend be, ModelConfig config, long seed, Draw norm, Draw bias, Draw matrix) {
         SplittableRandom rng = new SplittableRandom(seed);
-        Parameters p = new Parameters();
+        Parameters p = Parameters.allocate(be, ParameterSpec.of(config));
         for (ParameterSpec s : ParameterSpec.of(config)) {
             Draw d = s.name().endsWith("norm.weight") ? norm : s.name().endsWith(".bias") ? bias : matrix;
             float[] v = new float[Math.toIntExact(s.numel())];
             for (int i = 0; i < v.length; i++) {
                 v[i] = d.of(gaussian(rng));
             }
-            var t = be.allocate(s.shape());
-            be.copyFromHost(t, MemorySegment.ofArray(v));
-            p.put(s.name(), t);
+            be.upload(p.get(s.name()), v);
         }
         return p;
     }

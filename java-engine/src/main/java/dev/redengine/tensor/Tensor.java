@@ -1,32 +1,31 @@
 package dev.redengine.tensor;
 
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
- * A dense, row-major block of float32 or int32 elements owned by one backend.
- *
- * <p>On the CPU backend {@code data} is an off-heap native segment that the ops read directly. On a device
- * backend it is a zero-length segment whose address is the device pointer: host code must then go through
- * the backend's copy methods, so accidental host reads fail loudly instead of reading garbage.
- *
- * <p>{@link #view} and {@link #slice} share storage; nothing here copies.
+ * A dense, row-major view of {@link Storage}: (storage, byte offset, dtype, shape). The storage belongs to one
+ * backend, host or device; a tensor is only a description of where its elements are, so {@link #view} and
+ * {@link #slice} work the same on every backend and nothing here copies or reads memory. Elements are read and
+ * written by the owning backend's ops, and moved to and from the host with its {@code upload} and
+ * {@code download}.
  */
 public final class Tensor {
-    private final MemorySegment data;
+    private final Storage storage;
+    private final long byteOffset;
     private final DType dtype;
     private final int[] shape;
     private final long numel;
 
-    public Tensor(MemorySegment data, DType dtype, int... shape) {
-        this.data = data;
+    public Tensor(Storage storage, long byteOffset, DType dtype, int... shape) {
+        this.storage = storage;
+        this.byteOffset = byteOffset;
         this.dtype = dtype;
         this.shape = shape.clone();
         this.numel = count(shape);
-        if (data.byteSize() != 0 && data.byteSize() != numel * dtype.byteSize()) {
-            throw new IllegalArgumentException("segment of " + data.byteSize() + " bytes does not hold "
-                    + dtype + Arrays.toString(shape));
+        if (byteOffset < 0 || byteOffset % dtype.byteSize() != 0
+                || byteOffset + numel * dtype.byteSize() > storage.byteSize()) {
+            throw new IllegalArgumentException(dtype + Arrays.toString(shape) + " at byte offset " + byteOffset
+                    + " does not fit a storage of " + storage.byteSize() + " bytes");
         }
     }
 
@@ -41,8 +40,17 @@ public final class Tensor {
         return n;
     }
 
-    public MemorySegment data() {
-        return data;
+    public Storage storage() {
+        return storage;
+    }
+
+    /** Where the first element is, in bytes from the start of the storage. */
+    public long byteOffset() {
+        return byteOffset;
+    }
+
+    public long byteSize() {
+        return numel * dtype.byteSize();
     }
 
     public DType dtype() {
@@ -75,61 +83,44 @@ public final class Tensor {
         if (count(newShape) != numel) {
             throw new IllegalArgumentException("cannot view " + Arrays.toString(shape) + " as " + Arrays.toString(newShape));
         }
-        return new Tensor(data, dtype, newShape);
+        return new Tensor(storage, byteOffset, dtype, newShape);
     }
 
-    /** Rows [from, to) of the leading dimension, sharing storage (host tensors only). */
+    /**
+     * The elements [elementOffset, elementOffset + count(shape)) of this tensor, flattened, as a tensor of
+     * {@code shape}: how named parameters are carved out of one flat buffer.
+     */
+    public Tensor viewAt(long elementOffset, int... newShape) {
+        if (elementOffset < 0 || elementOffset + count(newShape) > numel) {
+            throw new IndexOutOfBoundsException("elements [" + elementOffset + ", +" + count(newShape) + ") of "
+                    + this + " holding " + numel);
+        }
+        return new Tensor(storage, byteOffset + elementOffset * dtype.byteSize(), dtype, newShape);
+    }
+
+    /** Rows [from, to) of the leading dimension, sharing storage. */
     public Tensor slice(int from, int to) {
-        if (from < 0 || to > shape[0] || from > to) {
+        if (shape.length == 0 || from < 0 || to > shape[0] || from > to) {
             throw new IndexOutOfBoundsException("slice [" + from + ", " + to + ") of " + Arrays.toString(shape));
         }
-        long rowElems = numel / Math.max(1, shape[0]);
+        long rowElems = shape[0] == 0 ? 0 : numel / shape[0];
         int[] s = shape.clone();
         s[0] = to - from;
-        long bytes = rowElems * dtype.byteSize();
-        return new Tensor(data.asSlice(from * bytes, (to - from) * bytes), dtype, s);
+        return new Tensor(storage, byteOffset + from * rowElems * dtype.byteSize(), dtype, s);
     }
 
     public boolean sameShape(Tensor other) {
         return Arrays.equals(shape, other.shape);
     }
 
-    // Host accessors: convenient for tests, tables and the CPU backend's scalar paths.
-
-    public float getFloat(long i) {
-        return data.getAtIndex(ValueLayout.JAVA_FLOAT, i);
-    }
-
-    public void setFloat(long i, float v) {
-        data.setAtIndex(ValueLayout.JAVA_FLOAT, i, v);
-    }
-
-    public int getInt(long i) {
-        return data.getAtIndex(ValueLayout.JAVA_INT, i);
-    }
-
-    public void setInt(long i, int v) {
-        data.setAtIndex(ValueLayout.JAVA_INT, i, v);
-    }
-
-    public float[] toFloatArray() {
-        requireDtype(DType.F32);
-        return data.toArray(ValueLayout.JAVA_FLOAT);
-    }
-
-    public int[] toIntArray() {
-        requireDtype(DType.I32);
-        return data.toArray(ValueLayout.JAVA_INT);
-    }
-
     public void requireDtype(DType expected) {
         if (dtype != expected) {
-            throw new IllegalArgumentException("expected " + expected + " tensor, got " + dtype + Arrays.toString(shape));
+            throw new IllegalArgumentException("expected " + expected + " tensor, got " + this);
         }
     }
 
     @Override
     public String toString() {
-        return "Tensor" + dtype + Arrays.toString(shape);
+        return "Tensor" + dtype + Arrays.toString(shape) + (storage.location().equals("cpu") ? "" : "@" + storage.location());
     }
 }

@@ -85,7 +85,7 @@ class ActivationStatisticsTest {
         ActivationStatistics stats = new ActivationStatistics(c);
         stats.accept(BE, a);
         // FFN neuron 17 of layer 1: L2 over sequences of the mean |input of down_proj|
-        float[] act = a.layers[1].act.toFloatArray();
+        float[] act = BE.downloadFloats(a.layers[1].act);
         int f = c.intermediateSize();
         double sq = 0;
         for (int s = 0; s < 2; s++) {
@@ -97,7 +97,7 @@ class ActivationStatisticsTest {
         }
         assertEquals(Math.sqrt(sq), stats.minitronNeurons()[1][17], 1e-5);
         // head 2 of layer 0: the same over the per-token L2 norm of its slice of the o_proj input
-        float[] att = a.layers[0].att.toFloatArray();
+        float[] att = BE.downloadFloats(a.layers[0].att);
         int dh = c.headDim(), qd = c.qDim();
         sq = 0;
         for (int s = 0; s < 2; s++) {

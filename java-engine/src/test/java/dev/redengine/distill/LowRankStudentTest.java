@@ -51,7 +51,7 @@ class LowRankStudentTest {
         Activations a = lm.allocateActivations(batch, seqLen);
         lm.setInput(a, ids);
         lm.forward(a);
-        return a.logits.toFloatArray();
+        return BE.downloadFloats(a.logits);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -62,21 +62,25 @@ class LowRankStudentTest {
         try (ShardedCheckpoint ck = ShardedCheckpoint.open(Fixtures.dir(name))) {
             teacher = HfModelReader.read(ck, c, BE);
         }
-        int[] g = ChannelSelection.topK(MagnitudeImportance.of(c, teacher), 40);
+        int[] g = ChannelSelection.topK(MagnitudeImportance.of(c, teacher, BE), 40);
         LowRankStudent student = new LowRankStudent(c, teacher, 40, new ProjectionInit.Selection(g), NormInit.TEACHER, 1, BE);
         WidthPruner.Result pruned = WidthPruner.prune(c, teacher, WidthPruner.channelsOnly(c, g), NormInit.TEACHER, BE);
 
         // the pruned model, checked entry by entry against direct indexing of the teacher
-        Tensor e = teacher.get("model.embed_tokens.weight"), es = pruned.parameters().get("model.embed_tokens.weight");
-        Tensor o = teacher.get("model.layers.1.self_attn.o_proj.weight"), os = pruned.parameters().get("model.layers.1.self_attn.o_proj.weight");
+        float[] e = BE.downloadFloats(teacher.get("model.embed_tokens.weight"));
+        float[] es = BE.downloadFloats(pruned.parameters().get("model.embed_tokens.weight"));
+        float[] o = BE.downloadFloats(teacher.get("model.layers.1.self_attn.o_proj.weight"));
+        float[] os = BE.downloadFloats(pruned.parameters().get("model.layers.1.self_attn.o_proj.weight"));
+        float[] n = BE.downloadFloats(teacher.get("model.norm.weight"));
+        float[] ns = BE.downloadFloats(pruned.parameters().get("model.norm.weight"));
         for (int k = 0; k < g.length; k++) {
-            assertEquals(e.getFloat(7L * 64 + g[k]), es.getFloat(7L * 40 + k));
-            assertEquals(o.getFloat((long) g[k] * c.qDim() + 5), os.getFloat((long) k * c.qDim() + 5));
-            assertEquals(teacher.get("model.norm.weight").getFloat(g[k]), pruned.parameters().get("model.norm.weight").getFloat(k));
+            assertEquals(e[7 * 64 + g[k]], es[7 * 40 + k]);
+            assertEquals(o[g[k] * c.qDim() + 5], os[k * c.qDim() + 5]);
+            assertEquals(n[g[k]], ns[k]);
         }
         // the student's folded weights are exactly the pruned ones, so the forward passes agree
         for (Map.Entry<String, Tensor> w : pruned.parameters().asMap().entrySet()) {
-            float[] want = w.getValue().toFloatArray(), got = student.folded().get(w.getKey()).toFloatArray();
+            float[] want = BE.downloadFloats(w.getValue()), got = BE.downloadFloats(student.folded().get(w.getKey()));
             assertEquals(0.0, Fixtures.maxDiff(want, got), w.getKey());
         }
         int[] ids = new SplittableRandom(5).ints(2 * 12, 0, c.vocabSize()).toArray();
@@ -114,7 +118,7 @@ class LowRankStudentTest {
             Tensor w = e.getValue();
             Tensor g = s.projectionGradients().containsKey(e.getKey()) ? s.projectionGradients().get(e.getKey())
                     : lm.gradients().get(e.getKey());
-            FiniteDifference.check(e.getKey(), w, g, () -> loss(s, lm, a, targets), 3, 1e-2f, 2e-4, 2e-2, pick, bad);
+            FiniteDifference.check(e.getKey(), BE, w, g, () -> loss(s, lm, a, targets), 3, 1e-2f, 2e-4, 2e-2, pick, bad);
         }
         assertTrue(bad.isEmpty(), String.join("\n", bad));
         assertEquals(tied, !s.projections().containsKey(LowRankStudent.LM_HEAD));
@@ -135,11 +139,11 @@ class LowRankStudentTest {
         }
         LowRankStudent s = new LowRankStudent(c, teacher, 48, new ProjectionInit.Orthogonal(), NormInit.ONES, 3, BE);
         Path out = tmp.resolve("student");
-        HfModelWriter.write(out, s.studentConfig(), s.folded(), Fixtures.dir("tiny-qwen2"));
+        HfModelWriter.write(out, s.studentConfig(), s.folded(), BE, Fixtures.dir("tiny-qwen2"));
         CausalLM back = HfModelReader.load(out, BE);
         assertEquals(48, back.config().hiddenSize());
         assertEquals(16, back.config().headDim());
-        Fixtures.assertSameParameters(s.folded(), back.parameters());
+        Fixtures.assertSameParameters(BE, s.folded(), back.parameters());
         int[] ids = new SplittableRandom(8).ints(10, 0, c.vocabSize()).toArray();
         float[] want = logits(s.studentConfig(), s.folded(), ids, 1, 10);
         assertEquals(0.0, Fixtures.maxDiff(want, logits(back.config(), back.parameters(), ids, 1, 10)),

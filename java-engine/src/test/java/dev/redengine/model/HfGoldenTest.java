@@ -50,12 +50,12 @@ class HfGoldenTest {
             Run r = forward(name, golden);
             float[] refLogits = golden.readFloat32("logits");
             double tol = 1e-4 * Fixtures.maxAbs(refLogits);
-            assertTrue(Fixtures.maxDiff(refLogits, r.acts.logits.toFloatArray()) <= tol,
-                    name + " logits differ by " + Fixtures.maxDiff(refLogits, r.acts.logits.toFloatArray()) + " > " + tol);
+            assertTrue(Fixtures.maxDiff(refLogits, BE.downloadFloats(r.acts.logits)) <= tol,
+                    name + " logits differ by " + Fixtures.maxDiff(refLogits, BE.downloadFloats(r.acts.logits)) + " > " + tol);
             int layers = r.model.config().numLayers();
             for (int i = 0; i <= layers; i++) {
                 float[] ref = golden.readFloat32("hidden." + i);
-                double diff = Fixtures.maxDiff(ref, r.acts.hidden(i).toFloatArray());
+                double diff = Fixtures.maxDiff(ref, BE.downloadFloats(r.acts.hidden(i)));
                 assertTrue(diff <= 1e-4 * Fixtures.maxAbs(ref), name + " hidden." + i + " differs by " + diff);
             }
             float loss = r.model.crossEntropy(r.acts, CausalLM.shiftedTargets(r.ids, r.acts.batch, r.acts.seqLen), null);
@@ -74,7 +74,7 @@ class HfGoldenTest {
             int checked = 0;
             for (Map.Entry<String, Tensor> e : r.model.gradients().asMap().entrySet()) {
                 float[] ref = golden.readFloat32("grad." + e.getKey());
-                double diff = Fixtures.maxDiff(ref, e.getValue().toFloatArray());
+                double diff = Fixtures.maxDiff(ref, BE.downloadFloats(e.getValue()));
                 double tol = 1e-3 * Fixtures.maxAbs(ref);
                 if (!(diff <= tol)) {
                     bad.add(e.getKey() + ": max diff " + diff + " > " + tol);

@@ -42,12 +42,13 @@ public final class Fixtures {
     public static final double SAME_MODEL_TOLERANCE = 1e-6;
 
     /** Every tensor of {@code expected} is bitwise equal in {@code actual}, and nothing is missing. */
-    public static void assertSameParameters(dev.redengine.model.Parameters expected, dev.redengine.model.Parameters actual) {
+    public static void assertSameParameters(dev.redengine.backend.Backend be, dev.redengine.model.Parameters expected,
+                                            dev.redengine.model.Parameters actual) {
         if (!expected.asMap().keySet().equals(actual.asMap().keySet())) {
             throw new AssertionError("parameter names differ: " + expected.asMap().keySet() + " vs " + actual.asMap().keySet());
         }
         for (var e : expected.asMap().entrySet()) {
-            if (!java.util.Arrays.equals(e.getValue().toFloatArray(), actual.get(e.getKey()).toFloatArray())) {
+            if (!java.util.Arrays.equals(be.downloadFloats(e.getValue()), be.downloadFloats(actual.get(e.getKey())))) {
                 throw new AssertionError(e.getKey() + " differs");
             }
         }

@@ -30,6 +30,8 @@ final class CausalAttention {
     static void forward(Parallel parallel, Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v,
                         int batch, int seqLen, float scale) {
         AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
+        MemorySegment os = CpuBackend.memory(out), ps = CpuBackend.memory(probs), qs = CpuBackend.memory(q),
+                ks = CpuBackend.memory(k), vs = CpuBackend.memory(v);
         parallel.forRange(batch * s.heads(), 1, (from, to) -> {
             Forward f = FORWARD.get();
             if (f == null || f.t != seqLen || f.d != s.dim()) {
@@ -38,7 +40,7 @@ final class CausalAttention {
             }
             f.packed = -1;   // K and V are new in every call
             for (int task = from; task < to; task++) {
-                f.run(s, out.data(), probs.data(), q.data(), k.data(), v.data(), task / s.heads(), task % s.heads(), scale);
+                f.run(s, os, ps, qs, ks, vs, task / s.heads(), task % s.heads(), scale);
             }
         });
     }
@@ -47,6 +49,9 @@ final class CausalAttention {
     static void backward(Parallel parallel, Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k,
                          Tensor v, Tensor probs, int batch, int seqLen, float scale) {
         AttentionShape s = AttentionShape.of(q, k, batch, seqLen);
+        MemorySegment dqs = CpuBackend.memory(dq), dks = CpuBackend.memory(dk), dvs = CpuBackend.memory(dv),
+                dos = CpuBackend.memory(dout), qs = CpuBackend.memory(q), ks = CpuBackend.memory(k),
+                vs = CpuBackend.memory(v), ps = CpuBackend.memory(probs);
         parallel.forRange(batch * s.kvHeads(), 1, (from, to) -> {
             Backward w = BACKWARD.get();
             if (w == null || w.t != seqLen || w.d != s.dim()) {
@@ -54,7 +59,7 @@ final class CausalAttention {
                 BACKWARD.set(w);
             }
             for (int task = from; task < to; task++) {
-                w.run(s, dq.data(), dk.data(), dv.data(), dout.data(), q.data(), k.data(), v.data(), probs.data(),
+                w.run(s, dqs, dks, dvs, dos, qs, ks, vs, ps,
                         task / s.kvHeads(), task % s.kvHeads(), scale);
             }
         });

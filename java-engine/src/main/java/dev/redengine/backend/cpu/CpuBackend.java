@@ -1,23 +1,28 @@
 package dev.redengine.backend.cpu;
 
 import dev.redengine.backend.Backend;
+import dev.redengine.backend.OptimizerScalars;
+import dev.redengine.backend.TensorArena;
 import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Tensor;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
  * The reference backend: pure Java, Vector API in {@link Simd} and {@link Sgemm}, all cores through
- * {@link Parallel}. Tensors are native segments from an automatic arena (freed when unreachable).
+ * {@link Parallel}. Tensors live in {@link HostStorage}: native memory from this backend's arenas, freed when
+ * the arena (for {@link #allocate}: the backend) is closed. Only this package reads that memory; every op
+ * first checks that its tensors belong to this backend ({@link #seg}).
  */
 public final class CpuBackend implements Backend {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
+    private static final ValueLayout.OfInt I = ValueLayout.JAVA_INT;
 
     private final Parallel parallel;
     private final Sgemm sgemm;
+    private final HostArena arena = new HostArena(this);
 
     public CpuBackend(int threads) {
         this.parallel = new Parallel(threads);
@@ -38,47 +43,101 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public Tensor allocate(DType dtype, int... shape) {
-        long bytes = Tensor.count(shape) * dtype.byteSize();
-        return new Tensor(Arena.ofAuto().allocate(Math.max(bytes, 1), 64).asSlice(0, bytes), dtype, shape);
+    public TensorArena arena() {
+        return arena;
     }
 
     @Override
-    public void copyFromHost(Tensor dst, MemorySegment src) {
+    public TensorArena openArena() {
+        return new HostArena(this);
+    }
+
+    /** The tensor's memory, after checking that it is this backend's (any dtype). */
+    MemorySegment seg(Tensor t) {
+        if (!(t.storage() instanceof HostStorage h) || !h.ownedBy(this)) {
+            throw new IllegalArgumentException(t + " is not in this CPU backend's memory (it lives on "
+                    + t.storage().location() + (t.storage() instanceof HostStorage ? ", another backend" : "") + ")");
+        }
+        return h.segment.asSlice(t.byteOffset(), t.byteSize());
+    }
+
+    /** The memory of a float32 tensor of this backend: what almost every op computes on. */
+    MemorySegment f32(Tensor t) {
+        t.requireDtype(DType.F32);
+        return seg(t);
+    }
+
+    /** Checks that every tensor is a float32 tensor of this backend, for ops that read memory through {@link #memory}. */
+    private void requireF32(Tensor... ts) {
+        for (Tensor t : ts) {
+            f32(t);
+        }
+    }
+
+    /** A tensor's memory without the ownership check: for this package's kernels, after {@link #requireF32}. */
+    static MemorySegment memory(Tensor t) {
+        return ((HostStorage) t.storage()).segment.asSlice(t.byteOffset(), t.byteSize());
+    }
+
+    @Override
+    public void upload(Tensor dst, MemorySegment src) {
         requireBytes(dst, src.byteSize());
-        dst.data().copyFrom(src);
+        seg(dst).copyFrom(src);
     }
 
     @Override
-    public void copyToHost(MemorySegment dst, Tensor src) {
+    public void download(Tensor src, MemorySegment dst) {
         requireBytes(src, dst.byteSize());
-        dst.copyFrom(src.data());
+        dst.copyFrom(seg(src));
     }
 
     private static void requireBytes(Tensor t, long bytes) {
-        if (t.data().byteSize() != bytes) {
-            throw new IllegalArgumentException(t + " holds " + t.data().byteSize() + " bytes, host buffer " + bytes);
+        if (t.byteSize() != bytes) {
+            throw new IllegalArgumentException(t + " holds " + t.byteSize() + " bytes, host buffer " + bytes);
         }
     }
 
     @Override
+    public void cast(Tensor dst, Tensor src) {
+        sameCount(dst, src);
+        if (!dst.dtype().isFloatingPoint() || !src.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("cast converts between float dtypes only: " + src + " -> " + dst);
+        }
+        MemorySegment d = seg(dst), s = seg(src);
+        if (dst.dtype() == src.dtype()) {
+            d.copyFrom(s);
+            return;
+        }
+        int n = Math.toIntExact(dst.numel());
+        DType from = src.dtype(), to = dst.dtype();
+        parallel.forRange(n, 1 << 14, (lo, hi) -> {
+            for (int i = lo; i < hi; i++) {
+                HalfFloats.store(d, to, i, HalfFloats.load(s, from, i));
+            }
+        });
+    }
+
+    @Override
     public void zero(Tensor t) {
-        t.data().fill((byte) 0);
+        seg(t).fill((byte) 0);
     }
 
     @Override
     public void copy(Tensor dst, Tensor src) {
         sameCount(dst, src);
-        dst.data().copyFrom(src.data());
+        if (dst.dtype() != src.dtype()) {
+            throw new IllegalArgumentException("copy needs one dtype (use cast): " + src + " -> " + dst);
+        }
+        seg(dst).copyFrom(seg(src));
     }
 
     @Override
     public void add(Tensor out, Tensor a, Tensor b) {
         sameCount(out, a);
         sameCount(out, b);
+        MemorySegment o = f32(out), as = f32(a), bs = f32(b);
         int n = Math.toIntExact(out.numel());
-        parallel.forRange(n, 1 << 14, (from, to) ->
-                Simd.add(out.data(), from, a.data(), from, b.data(), from, to - from));
+        parallel.forRange(n, 1 << 14, (from, to) -> Simd.add(o, from, as, from, bs, from, to - from));
     }
 
     @Override
@@ -88,8 +147,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void scale(Tensor x, float s) {
+        MemorySegment xs = f32(x);
         int n = Math.toIntExact(x.numel());
-        parallel.forRange(n, 1 << 14, (from, to) -> Simd.scale(x.data(), from, x.data(), from, s, to - from));
+        parallel.forRange(n, 1 << 14, (from, to) -> Simd.scale(xs, from, xs, from, s, to - from));
     }
 
     @Override
@@ -101,16 +161,17 @@ public final class CpuBackend implements Backend {
             throw new IllegalArgumentException("matmul shapes: op(A) [" + m + ", " + k + "] x op(B) [" + kb + ", " + n
                     + "] -> C " + Arrays.toString(c.shape()) + " (A " + a + (transA ? "^T" : "") + ", B " + b + (transB ? "^T" : "") + ")");
         }
-        sgemm.sgemm(transA, transB, m, n, k, alpha, a.data(), 0, ac, b.data(), 0, bc, beta, c.data(), 0, n);
+        sgemm.sgemm(transA, transB, m, n, k, alpha, f32(a), 0, ac, f32(b), 0, bc, beta, f32(c), 0, n);
     }
 
     @Override
     public void addBias(Tensor y, Tensor bias) {
         int rows = y.rows(), cols = y.dim(-1);
         requireCount(bias, cols, "bias");
+        MemorySegment ys = f32(y), bs = f32(bias);
         parallel.forRange(rows, 64, (from, to) -> {
             for (int r = from; r < to; r++) {
-                Simd.add(y.data(), (long) r * cols, y.data(), (long) r * cols, bias.data(), 0, cols);
+                Simd.add(ys, (long) r * cols, ys, (long) r * cols, bs, 0, cols);
             }
         });
     }
@@ -119,11 +180,12 @@ public final class CpuBackend implements Backend {
     public void biasBackward(Tensor dbias, Tensor dy) {
         int rows = dy.rows(), cols = dy.dim(-1);
         requireCount(dbias, cols, "dbias");
+        MemorySegment dys = f32(dy);
         float[] acc = new float[cols];
         for (int r = 0; r < rows; r++) {
-            Simd.accumulate(acc, 0, dy.data(), (long) r * cols, cols);
+            Simd.accumulate(acc, 0, dys, (long) r * cols, cols);
         }
-        Simd.accumulate(dbias.data(), 0, acc, 0, cols);
+        Simd.accumulate(f32(dbias), 0, acc, 0, cols);
     }
 
     @Override
@@ -131,24 +193,27 @@ public final class CpuBackend implements Backend {
         ids.requireDtype(DType.I32);
         int n = Math.toIntExact(ids.numel()), vocab = table.rows(), c = table.dim(-1);
         requireCount(out, (long) n * c, "embedding output");
-        long rowBytes = (long) c * 4;
+        MemorySegment is = seg(ids), ts = f32(table), os = f32(out);
+        long rowBytes = (long) c * DType.F32.byteSize();
         for (int i = 0; i < n; i++) {
-            int id = ids.getInt(i);
+            int id = is.getAtIndex(I, i);
             if (id < 0 || id >= vocab) {
                 throw new IndexOutOfBoundsException("token id " + id + " at position " + i + " is outside the vocabulary [0, " + vocab + ")");
             }
-            MemorySegment.copy(table.data(), id * rowBytes, out.data(), i * rowBytes, rowBytes);
+            MemorySegment.copy(ts, id * rowBytes, os, i * rowBytes, rowBytes);
         }
     }
 
     @Override
     public void embeddingBackward(Tensor dtable, Tensor ids, Tensor dout) {
+        ids.requireDtype(DType.I32);
         int n = Math.toIntExact(ids.numel()), c = dtable.dim(-1);
+        MemorySegment is = seg(ids), dts = f32(dtable), dos = f32(dout);
         // Parallel over column blocks: rows of dtable repeat when ids repeat, columns never collide.
         parallel.forRange(c, 64, (from, to) -> {
             for (int i = 0; i < n; i++) {
-                long id = ids.getInt(i);
-                Simd.add(dtable.data(), id * c + from, dtable.data(), id * c + from, dout.data(), (long) i * c + from, to - from);
+                long id = is.getAtIndex(I, i);
+                Simd.add(dts, id * c + from, dts, id * c + from, dos, (long) i * c + from, to - from);
             }
         });
     }
@@ -159,12 +224,13 @@ public final class CpuBackend implements Backend {
         requireCount(weight, c, "rmsnorm weight");
         requireCount(rstd, rows, "rstd");
         sameCount(out, x);
+        MemorySegment os = f32(out), rs = f32(rstd), xs = f32(x), ws = f32(weight);
         parallel.forRange(rows, 16, (from, to) -> {
             for (int r = from; r < to; r++) {
                 long o = (long) r * c;
-                float s = (float) (1.0 / Math.sqrt(Simd.sumSquares(x.data(), o, c) / c + eps));
-                rstd.setFloat(r, s);
-                Simd.scaleMul(out.data(), o, x.data(), o, s, weight.data(), c);
+                float s = (float) (1.0 / Math.sqrt(Simd.sumSquares(xs, o, c) / c + eps));
+                rs.setAtIndex(F, r, s);
+                Simd.scaleMul(os, o, xs, o, s, ws, c);
             }
         });
     }
@@ -174,17 +240,18 @@ public final class CpuBackend implements Backend {
         int rows = x.rows(), c = x.dim(-1);
         sameCount(dx, x);
         sameCount(dout, x);
+        MemorySegment dxs = f32(dx), dws = f32(dweight), dos = f32(dout), xs = f32(x), ws = f32(weight), rs = f32(rstd);
         Object lock = new Object();
         parallel.forRange(rows, 16, (from, to) -> {
             float[] dw = new float[c]; // this chunk's share of dweight, added once under the lock
             for (int r = from; r < to; r++) {
                 long o = (long) r * c;
-                float s = rstd.getFloat(r);
-                Simd.rmsnormBackwardRow(dx.data(), dout.data(), x.data(), o, weight.data(), s, c);
-                Simd.accumulateProduct(dw, dout.data(), o, x.data(), o, s, c);
+                float s = rs.getAtIndex(F, r);
+                Simd.rmsnormBackwardRow(dxs, dos, xs, o, ws, s, c);
+                Simd.accumulateProduct(dw, dos, o, xs, o, s, c);
             }
             synchronized (lock) {
-                Simd.accumulate(dweight.data(), 0, dw, 0, c);
+                Simd.accumulate(dws, 0, dw, 0, c);
             }
         });
     }
@@ -205,7 +272,7 @@ public final class CpuBackend implements Backend {
         if (cos.dim(-1) != half || cos.rows() < seqLen) {
             throw new IllegalArgumentException("rope table " + cos + " does not cover T=" + seqLen + ", D=" + d);
         }
-        MemorySegment xs = x.data(), cs = cos.data(), ss = sin.data();
+        MemorySegment xs = f32(x), cs = f32(cos), ss = f32(sin);
         parallel.forRange(rows, 8, (from, to) -> {
             for (int r = from; r < to; r++) {
                 long t = r % seqLen;
@@ -218,12 +285,14 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
+        requireF32(out, probs, q, k, v);
         CausalAttention.forward(parallel, out, probs, q, k, v, batch, seqLen, scale);
     }
 
     @Override
     public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
                                   Tensor probs, int batch, int seqLen, float scale) {
+        requireF32(dq, dk, dv, dout, q, k, v, probs);
         CausalAttention.backward(parallel, dq, dk, dv, dout, q, k, v, probs, batch, seqLen, scale);
     }
 
@@ -231,8 +300,9 @@ public final class CpuBackend implements Backend {
     public void swiglu(Tensor out, Tensor gate, Tensor up) {
         sameCount(out, gate);
         sameCount(out, up);
+        MemorySegment os = f32(out), gs = f32(gate), us = f32(up);
         int n = Math.toIntExact(out.numel());
-        parallel.forRange(n, 1 << 13, (from, to) -> Simd.swiglu(out.data(), gate.data(), up.data(), from, to - from));
+        parallel.forRange(n, 1 << 13, (from, to) -> Simd.swiglu(os, gs, us, from, to - from));
     }
 
     @Override
@@ -240,89 +310,135 @@ public final class CpuBackend implements Backend {
         sameCount(dout, gate);
         sameCount(dgate, gate);
         sameCount(dup, up);
+        MemorySegment dgs = f32(dgate), dus = f32(dup), dos = f32(dout), gs = f32(gate), us = f32(up);
         int n = Math.toIntExact(dout.numel());
-        parallel.forRange(n, 1 << 13, (from, to) ->
-                Simd.swigluBackward(dgate.data(), dup.data(), dout.data(), gate.data(), up.data(), from, to - from));
+        parallel.forRange(n, 1 << 13, (from, to) -> Simd.swigluBackward(dgs, dus, dos, gs, us, from, to - from));
     }
 
     @Override
-    public void crossEntropy(Tensor losses, Tensor dlogits, Tensor logits, Tensor targets, float gradScale) {
+    public void crossEntropy(Tensor losses, Tensor lossSum, Tensor dlogits, Tensor logits, Tensor targets, float gradScale) {
         targets.requireDtype(DType.I32);
         int rows = logits.rows(), vocab = logits.dim(-1);
         requireCount(targets, rows, "targets");
         requireCount(losses, rows, "losses");
+        requireCount(lossSum, 1, "lossSum");
         if (dlogits != null) {
             sameCount(dlogits, logits);
         }
+        MemorySegment ls = f32(losses), sum = f32(lossSum), xs = f32(logits), ts = seg(targets);
+        MemorySegment ds = dlogits == null ? null : f32(dlogits);
+        double[] total = {0};
+        Object lock = new Object();
         parallel.forRange(rows, 4, (from, to) -> {
+            double chunk = 0;
             for (int r = from; r < to; r++) {
                 long o = (long) r * vocab;
-                int target = targets.getInt(r);
+                int target = ts.getAtIndex(I, r);
                 if (target >= vocab) {
                     throw new IndexOutOfBoundsException("target " + target + " at row " + r + " is outside the vocabulary [0, " + vocab + ")");
                 }
                 if (target < 0) {
-                    losses.setFloat(r, 0f);
-                    if (dlogits != null) {
-                        dlogits.data().asSlice(o * 4, (long) vocab * 4).fill((byte) 0);
+                    ls.setAtIndex(F, r, 0f);
+                    if (ds != null) {
+                        ds.asSlice(o * 4, (long) vocab * 4).fill((byte) 0);
                     }
                     continue;
                 }
-                float max = Simd.max(logits.data(), o, vocab);
-                double sum = Simd.sumExp(logits.data(), o, max, vocab);
-                float targetLogit = logits.getFloat(o + target);
-                losses.setFloat(r, (float) (Math.log(sum) + max - targetLogit));
-                if (dlogits != null) {
-                    Simd.expScaled(dlogits.data(), o, logits.data(), o, max, (float) (gradScale / sum), vocab);
-                    dlogits.setFloat(o + target, dlogits.getFloat(o + target) - gradScale);
+                float max = Simd.max(xs, o, vocab);
+                double sumExp = Simd.sumExp(xs, o, max, vocab);
+                float targetLogit = xs.getAtIndex(F, o + target);
+                float loss = (float) (Math.log(sumExp) + max - targetLogit);
+                ls.setAtIndex(F, r, loss);
+                chunk += loss;
+                if (ds != null) {
+                    Simd.expScaled(ds, o, xs, o, max, (float) (gradScale / sumExp), vocab);
+                    ds.setAtIndex(F, o + target, ds.getAtIndex(F, o + target) - gradScale);
                 }
             }
+            synchronized (lock) {
+                total[0] += chunk;
+            }
         });
+        sum.setAtIndex(F, 0, (float) (sum.getAtIndex(F, 0) + total[0]));
     }
 
     @Override
-    public double sumSquares(Tensor x) {
+    public void sumSquares(Tensor acc, Tensor x) {
+        requireCount(acc, 1, "sumSquares accumulator");
+        MemorySegment xs = f32(x), as = f32(acc);
         int n = Math.toIntExact(x.numel());
         double[] total = {0};
         Object lock = new Object();
         parallel.forRange(n, 1 << 14, (from, to) -> {
             double s = 0;
             for (int i = from; i < to; i += 4096) {
-                s += Simd.sumSquares(x.data(), i, Math.min(4096, to - i));
+                s += Simd.sumSquares(xs, i, Math.min(4096, to - i));
             }
             synchronized (lock) {
                 total[0] += s;
             }
         });
-        return total[0];
+        as.setAtIndex(F, 0, (float) (as.getAtIndex(F, 0) + total[0]));
     }
 
     @Override
-    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, float gradScale, float lr, float beta1, float beta2,
-                      float eps, float weightDecay, int step) {
+    public void clipScale(Tensor scalars, float maxNorm) {
+        MemorySegment s = scalarsOf(scalars);
+        double norm = Math.sqrt(s.getAtIndex(F, OptimizerScalars.SUM_SQUARES));
+        s.setAtIndex(F, OptimizerScalars.GRAD_NORM, (float) norm);
+        s.setAtIndex(F, OptimizerScalars.CLIP_SCALE, maxNorm > 0 && norm > maxNorm ? (float) (maxNorm / norm) : 1f);
+        if (!Double.isFinite(norm) && s.getAtIndex(F, OptimizerScalars.NON_FINITE) == 0f) {
+            s.setAtIndex(F, OptimizerScalars.NON_FINITE, s.getAtIndex(F, OptimizerScalars.STEP) + 1);
+        }
+    }
+
+    @Override
+    public void advanceStep(Tensor scalars, Tensor lrTable) {
+        MemorySegment s = scalarsOf(scalars), lr = f32(lrTable);
+        float step = s.getAtIndex(F, OptimizerScalars.STEP) + 1;
+        s.setAtIndex(F, OptimizerScalars.STEP, step);
+        long i = Math.min((long) step, lrTable.numel()) - 1;
+        s.setAtIndex(F, OptimizerScalars.LR, lr.getAtIndex(F, i));
+    }
+
+    private MemorySegment scalarsOf(Tensor scalars) {
+        requireCount(scalars, OptimizerScalars.SIZE, "optimizer scalars");
+        return f32(scalars);
+    }
+
+    @Override
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor scalars, float beta1, float beta2,
+                      float eps, float weightDecay) {
         sameCount(param, grad);
         sameCount(param, m);
         sameCount(param, v);
+        MemorySegment s = scalarsOf(scalars);
+        if (s.getAtIndex(F, OptimizerScalars.NON_FINITE) != 0f) {
+            return;
+        }
+        int step = (int) s.getAtIndex(F, OptimizerScalars.STEP);
+        float lr = s.getAtIndex(F, OptimizerScalars.LR), gradScale = s.getAtIndex(F, OptimizerScalars.CLIP_SCALE);
         float c1 = (float) (1 / (1 - Math.pow(beta1, step))), c2 = (float) (1 / (1 - Math.pow(beta2, step)));
+        MemorySegment ps = f32(param), gs = f32(grad), ms = f32(m), vs = f32(v);
         int n = Math.toIntExact(param.numel());
         parallel.forRange(n, 1 << 14, (from, to) ->
-                Simd.adamw(param.data(), grad.data(), m.data(), v.data(), from, to - from, gradScale, lr, beta1, beta2, eps,
-                        weightDecay, c1, c2));
+                Simd.adamw(ps, gs, ms, vs, from, to - from, gradScale, lr, beta1, beta2, eps, weightDecay, c1, c2));
     }
 
     @Override
     public void absMeanOverTokens(Tensor out, Tensor x, int seqLen) {
         int c = x.dim(-1), batch = x.rows() / seqLen;
         requireCount(out, (long) batch * c, "absMeanOverTokens output");
+        MemorySegment os = f32(out), xs = f32(x);
         parallel.forRange(batch, 1, (from, to) -> {
             float[] acc = new float[c];
             for (int b = from; b < to; b++) {
-                java.util.Arrays.fill(acc, 0f);
+                Arrays.fill(acc, 0f);
                 for (int t = 0; t < seqLen; t++) {
-                    Simd.accumulateAbs(acc, x.data(), ((long) b * seqLen + t) * c, c);
+                    Simd.accumulateAbs(acc, xs, ((long) b * seqLen + t) * c, c);
                 }
                 for (int j = 0; j < c; j++) {
-                    out.setFloat((long) b * c + j, acc[j] / seqLen);
+                    os.setAtIndex(F, (long) b * c + j, acc[j] / seqLen);
                 }
             }
         });
@@ -332,15 +448,16 @@ public final class CpuBackend implements Backend {
     public void headNormMeanOverTokens(Tensor out, Tensor x, int seqLen) {
         int heads = x.dim(-2), d = x.dim(-1), batch = x.rows() / heads / seqLen;
         requireCount(out, (long) batch * heads, "headNormMeanOverTokens output");
+        MemorySegment os = f32(out), xs = f32(x);
         parallel.forRange(batch, 1, (from, to) -> {
             for (int b = from; b < to; b++) {
                 for (int h = 0; h < heads; h++) {
                     double sum = 0;
                     for (int t = 0; t < seqLen; t++) {
                         long o = (((long) b * seqLen + t) * heads + h) * d;
-                        sum += Math.sqrt(Simd.sumSquares(x.data(), o, d));
+                        sum += Math.sqrt(Simd.sumSquares(xs, o, d));
                     }
-                    out.setFloat((long) b * heads + h, (float) (sum / seqLen));
+                    os.setAtIndex(F, (long) b * heads + h, (float) (sum / seqLen));
                 }
             }
         });
@@ -358,8 +475,10 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** Stops the worker threads and frees every tensor of {@link #allocate}; arenas from openArena stay theirs. */
     @Override
     public void close() {
         parallel.close();
+        arena.close();
     }
 }

@@ -50,13 +50,13 @@ class AttentionReferenceTest {
             Tensor qt = tensor(be, q, b * t, h, d), kt = tensor(be, k, b * t, kv, d), vt = tensor(be, v, b * t, kv, d);
             Tensor out = garbage(be, b * t, h, d), probs = garbage(be, b, h, t, t);
             be.attention(out, probs, qt, kt, vt, b, t, scale);
-            assertClose("out", ref.out, out);
-            assertClose("probs", ref.probs, probs);
+            assertClose(be, "out", ref.out, out);
+            assertClose(be, "probs", ref.probs, probs);
             Tensor dq = garbage(be, b * t, h, d), dk = garbage(be, b * t, kv, d), dv = garbage(be, b * t, kv, d);
             be.attentionBackward(dq, dk, dv, tensor(be, dout, b * t, h, d), qt, kt, vt, probs, b, t, scale);
-            assertClose("dq", ref.dq, dq);
-            assertClose("dk", ref.dk, dk);
-            assertClose("dv", ref.dv, dv);
+            assertClose(be, "dq", ref.dq, dq);
+            assertClose(be, "dk", ref.dk, dk);
+            assertClose(be, "dv", ref.dv, dv);
         }
     }
 
@@ -124,30 +124,33 @@ class AttentionReferenceTest {
     }
 
     private static Tensor tensor(CpuBackend be, double[] x, int... shape) {
-        Tensor t = be.allocate(shape);
+        float[] f = new float[x.length];
         for (int i = 0; i < x.length; i++) {
-            t.setFloat(i, (float) x[i]);
+            f[i] = (float) x[i];
         }
+        Tensor t = be.allocate(shape);
+        be.upload(t, f);
         return t;
     }
 
     /** Outputs start as NaN so that any entry the op fails to write shows up. */
     private static Tensor garbage(CpuBackend be, int... shape) {
         Tensor t = be.allocate(shape);
-        for (long i = 0; i < t.numel(); i++) {
-            t.setFloat(i, Float.NaN);
-        }
+        float[] nan = new float[Math.toIntExact(t.numel())];
+        java.util.Arrays.fill(nan, Float.NaN);
+        be.upload(t, nan);
         return t;
     }
 
-    private static void assertClose(String name, double[] expected, Tensor actual) {
+    private static void assertClose(CpuBackend be, String name, double[] expected, Tensor tensor) {
+        float[] actual = be.downloadFloats(tensor);
         double max = 0, err = 0;
         int worst = 0;
         for (int i = 0; i < expected.length; i++) {
             max = Math.max(max, Math.abs(expected[i]));
         }
         for (int i = 0; i < expected.length; i++) {
-            double e = Math.abs(actual.getFloat(i) - expected[i]);
+            double e = Math.abs(actual[i] - expected[i]);
             if (Double.isNaN(e)) {
                 e = Double.POSITIVE_INFINITY;
             }
@@ -157,6 +160,6 @@ class AttentionReferenceTest {
             }
         }
         assertTrue(err <= TOLERANCE * max, name + ": max error " + err + " at " + worst + " (expected "
-                + expected[worst] + ", got " + actual.getFloat(worst) + "), max |ref| " + max);
+                + expected[worst] + ", got " + actual[worst] + "), max |ref| " + max);
     }
 }

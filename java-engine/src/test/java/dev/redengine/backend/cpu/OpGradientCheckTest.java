@@ -3,10 +3,10 @@ package dev.redengine.backend.cpu;
 import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Tensor;
 import dev.redengine.testutil.FiniteDifference;
+import dev.redengine.testutil.HostTensors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
-import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -28,10 +28,18 @@ class OpGradientCheckTest {
         BE.close();
     }
 
+    private static float get(Tensor t, long i) {
+        return HostTensors.get(BE, t, i);
+    }
+
+    private static void set(Tensor t, long i, float v) {
+        HostTensors.set(BE, t, i, v);
+    }
+
     private Tensor random(float scale, int... shape) {
         Tensor t = BE.allocate(shape);
         for (long i = 0; i < t.numel(); i++) {
-            t.setFloat(i, (float) ((rng.nextDouble() * 2 - 1) * scale));
+            set(t, i, (float) ((rng.nextDouble() * 2 - 1) * scale));
         }
         return t;
     }
@@ -39,7 +47,7 @@ class OpGradientCheckTest {
     private static double dot(Tensor a, Tensor b) {
         double s = 0;
         for (long i = 0; i < a.numel(); i++) {
-            s += (double) a.getFloat(i) * b.getFloat(i);
+            s += (double) get(a, i) * get(b, i);
         }
         return s;
     }
@@ -47,7 +55,7 @@ class OpGradientCheckTest {
     /** Compares grad against central differences of loss() w.r.t. 12 sampled entries of x. */
     private void check(String what, Tensor x, Tensor grad, Supplier<Double> loss) {
         List<String> bad = new ArrayList<>();
-        FiniteDifference.check(what, x, grad, loss::get, 12, 1e-2f, 1e-3, 1e-2, rng, bad);
+        FiniteDifference.check(what, BE, x, grad, loss::get, 12, 1e-2f, 1e-3, 1e-2, rng, bad);
         assertTrue(bad.isEmpty(), String.join("\n", bad));
     }
 
@@ -70,11 +78,11 @@ class OpGradientCheckTest {
         for (int row = 0; row < rows; row++) {
             double ss = 0;
             for (int j = 0; j < c; j++) {
-                ss += Math.pow(x.getFloat((long) row * c + j), 2);
+                ss += Math.pow(get(x, (long) row * c + j), 2);
             }
             double inv = 1 / Math.sqrt(ss / c + 1e-5);
             for (int j = 0; j < c; j++) {
-                assertEquals(x.getFloat((long) row * c + j) * inv * w.getFloat(j), out.getFloat((long) row * c + j), 1e-5);
+                assertEquals(get(x, (long) row * c + j) * inv * get(w, j), get(out, (long) row * c + j), 1e-5);
             }
         }
     }
@@ -91,10 +99,10 @@ class OpGradientCheckTest {
         BE.rmsnormBackward(dx2, dw2, r, x, w, rstd);
         BE.rmsnormBackward(dx2, dw2, r, x, w, rstd);
         for (long i = 0; i < dx1.numel(); i++) {
-            assertEquals(2 * dx1.getFloat(i), dx2.getFloat(i), 1e-5);
+            assertEquals(2 * get(dx1, i), get(dx2, i), 1e-5);
         }
         for (long i = 0; i < dw1.numel(); i++) {
-            assertEquals(2 * dw1.getFloat(i), dw2.getFloat(i), 1e-5);
+            assertEquals(2 * get(dw1, i), get(dw2, i), 1e-5);
         }
     }
 
@@ -106,8 +114,8 @@ class OpGradientCheckTest {
         for (int p = 0; p < t; p++) {
             for (int i = 0; i < d / 2; i++) {
                 double angle = p * Math.pow(100, -2.0 * i / d);
-                cos.setFloat((long) p * d / 2 + i, (float) Math.cos(angle));
-                sin.setFloat((long) p * d / 2 + i, (float) Math.sin(angle));
+                set(cos, (long) p * d / 2 + i, (float) Math.cos(angle));
+                set(sin, (long) p * d / 2 + i, (float) Math.sin(angle));
             }
         }
         Tensor y = BE.allocate(b * t, h, d);
@@ -124,7 +132,7 @@ class OpGradientCheckTest {
         loss.get();
         // position 0 is the identity
         for (int i = 0; i < h * d; i++) {
-            assertEquals(x.getFloat(i), y.getFloat(i), 0f);
+            assertEquals(get(x, i), get(y, i), 0f);
         }
     }
 
@@ -151,7 +159,7 @@ class OpGradientCheckTest {
         double max = Double.NEGATIVE_INFINITY, sum = 0;
         for (int j = 0; j <= tt; j++) {
             for (int i = 0; i < d; i++) {
-                s[j] += q.getFloat((((long) bb * t + tt) * h + hh) * d + i) * k.getFloat((((long) bb * t + j) * kv + g) * d + i);
+                s[j] += get(q, (((long) bb * t + tt) * h + hh) * d + i) * get(k, (((long) bb * t + j) * kv + g) * d + i);
             }
             s[j] *= scale;
             max = Math.max(max, s[j]);
@@ -163,9 +171,9 @@ class OpGradientCheckTest {
         for (int i = 0; i < d; i++) {
             double o = 0;
             for (int j = 0; j <= tt; j++) {
-                o += s[j] / sum * v.getFloat((((long) bb * t + j) * kv + g) * d + i);
+                o += s[j] / sum * get(v, (((long) bb * t + j) * kv + g) * d + i);
             }
-            assertEquals(o, out.getFloat((((long) bb * t + tt) * h + hh) * d + i), 1e-5);
+            assertEquals(o, get(out, (((long) bb * t + tt) * h + hh) * d + i), 1e-5);
         }
     }
 
@@ -184,8 +192,8 @@ class OpGradientCheckTest {
         check("dup", up, du, loss);
         loss.get();
         for (long i = 0; i < out.numel(); i++) {
-            double g = gate.getFloat(i);
-            assertEquals(g / (1 + Math.exp(-g)) * up.getFloat(i), out.getFloat(i), 1e-5);
+            double g = get(gate, i);
+            assertEquals(g / (1 + Math.exp(-g)) * get(up, i), get(out, i), 1e-5);
         }
     }
 
@@ -193,40 +201,44 @@ class OpGradientCheckTest {
     void crossEntropyWithIgnoredRows() {
         int n = 5, vocab = 37;
         Tensor logits = random(3, n, vocab), losses = BE.allocate(n);
-        Tensor targets = BE.allocate(DType.I32, n);
-        BE.copyFromHost(targets, MemorySegment.ofArray(new int[]{3, -100, 0, 36, 17}));
+        Tensor targets = BE.allocate(DType.I32, n), lossSum = BE.allocate(1);
+        BE.upload(targets, new int[]{3, -100, 0, 36, 17});
         Supplier<Double> loss = () -> {
-            BE.crossEntropy(losses, null, logits, targets, 1f);
+            BE.zero(lossSum);
+            BE.crossEntropy(losses, lossSum, null, logits, targets, 1f);
             double s = 0;
             for (int i = 0; i < n; i++) {
-                s += losses.getFloat(i);
+                s += get(losses, i);
             }
             return s;
         };
-        loss.get();
-        assertEquals(0f, losses.getFloat(1));
+        double total = loss.get();
+        assertEquals(0f, get(losses, 1));
+        assertEquals(total, get(lossSum, 0), 1e-5 * Math.abs(total), "lossSum holds the sum of the row losses");
+        BE.crossEntropy(losses, lossSum, null, logits, targets, 1f);
+        assertEquals(2 * total, get(lossSum, 0), 2e-5 * Math.abs(total), "lossSum accumulates (+=)");
         Tensor dl = BE.allocate(n, vocab);
-        BE.crossEntropy(losses, dl, logits, targets, 1f);
+        BE.crossEntropy(losses, lossSum, dl, logits, targets, 1f);
         check("dlogits", logits, dl, loss);
         loss.get();
         for (int j = 0; j < vocab; j++) {
-            assertEquals(0f, dl.getFloat(vocab + j));
+            assertEquals(0f, get(dl, vocab + j));
         }
         double max = Double.NEGATIVE_INFINITY, sum = 0;
         for (int j = 0; j < vocab; j++) {
-            max = Math.max(max, logits.getFloat(j));
+            max = Math.max(max, get(logits, j));
         }
         for (int j = 0; j < vocab; j++) {
-            sum += Math.exp(logits.getFloat(j) - max);
+            sum += Math.exp(get(logits, j) - max);
         }
-        assertEquals(Math.log(sum) + max - logits.getFloat(3), losses.getFloat(0), 1e-5);
+        assertEquals(Math.log(sum) + max - get(logits, 3), get(losses, 0), 1e-5);
     }
 
     @Test
     void embeddingAndBias() {
         int vocab = 9, c = 6, n = 7;
         Tensor table = random(1, vocab, c), ids = BE.allocate(DType.I32, n), r = random(1, n, c), out = BE.allocate(n, c);
-        BE.copyFromHost(ids, MemorySegment.ofArray(new int[]{1, 4, 4, 0, 8, 1, 4}));
+        BE.upload(ids, new int[]{1, 4, 4, 0, 8, 1, 4});
         Supplier<Double> loss = () -> {
             BE.embedding(out, ids, table);
             return dot(out, r);
@@ -252,7 +264,7 @@ class OpGradientCheckTest {
     @Test
     void outOfRangeTokenIdIsAClearError() {
         Tensor table = random(1, 4, 3), ids = BE.allocate(DType.I32, 2), out = BE.allocate(2, 3);
-        BE.copyFromHost(ids, MemorySegment.ofArray(new int[]{1, 4}));
+        BE.upload(ids, new int[]{1, 4});
         var e = org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> BE.embedding(out, ids, table));
         assertTrue(e.getMessage().contains("token id 4"), e.getMessage());
     }
