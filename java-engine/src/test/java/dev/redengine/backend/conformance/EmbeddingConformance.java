@@ -8,6 +8,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import java.util.regex.Pattern;
 
 import static dev.redengine.backend.conformance.Expect.U;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -119,9 +120,11 @@ public abstract class EmbeddingConformance extends BackendConformance {
         int[] ids = new int[n];
         ids[at] = badId;
         Tensor idt = uploadInts(ids, n), table = zeros(vocab, c), out = zeros(n, c), dout = zeros(n, c);
+        Pattern named = Pattern.compile("(?<![0-9-])" + badId + "(?![0-9])"); // the id as a whole number
         IndexOutOfBoundsException e = assertThrows(IndexOutOfBoundsException.class, () -> be.embedding(out, idt, table));
-        assertTrue(e.getMessage() != null && e.getMessage().contains(String.valueOf(badId)), e.getMessage());
+        assertTrue(e.getMessage() != null && named.matcher(e.getMessage()).find(), e.getMessage());
         e = assertThrows(IndexOutOfBoundsException.class, () -> be.embeddingBackward(table, idt, dout));
-        assertTrue(e.getMessage() != null && e.getMessage().contains(String.valueOf(badId)), e.getMessage());
+        assertTrue(e.getMessage() != null && named.matcher(e.getMessage()).find(), e.getMessage());
+        Expect.exact("the table is left as it was", new double[vocab * c], download(table));
     }
 }
