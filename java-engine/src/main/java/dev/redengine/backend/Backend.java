@@ -93,7 +93,8 @@ public interface Backend extends AutoCloseable {
 
     /**
      * C = alpha * op(A) op(B) + beta * C, with op(X) = X or X^T. As matrices: op(A) [M, K], op(B) [K, N],
-     * C [M, N]; A and B are read as 2-D [rows, last dim] whatever their rank. beta = 1 accumulates.
+     * C [M, N]; A and B are read as 2-D [rows, last dim] whatever their rank. beta = 1 accumulates; beta = 0
+     * does not read C (whatever it held, NaN included, is overwritten), as in BLAS.
      */
     void matmul(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta);
 
@@ -103,10 +104,13 @@ public interface Backend extends AutoCloseable {
     /** dbias[c] += sum_n dy[n, c]. */
     void biasBackward(Tensor dbias, Tensor dy);
 
-    /** out[n, :] = table[ids[n], :]. ids int32 [N], table [V, C], out [N, C]. */
+    /**
+     * out[n, :] = table[ids[n], :]. ids int32 [N] (any shape of N elements), table [V, C], out [N, C]. An id
+     * outside [0, V) is an IndexOutOfBoundsException naming it.
+     */
     void embedding(Tensor out, Tensor ids, Tensor table);
 
-    /** dtable[ids[n], :] += dout[n, :]. */
+    /** dtable[ids[n], :] += dout[n, :] (repeated ids add up); ids outside [0, V) as in {@link #embedding}. */
     void embeddingBackward(Tensor dtable, Tensor ids, Tensor dout);
 
     /**

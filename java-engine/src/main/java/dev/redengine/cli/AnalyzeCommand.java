@@ -3,7 +3,7 @@ package dev.redengine.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.redengine.backend.cpu.CpuBackend;
+import dev.redengine.backend.Backend;
 import dev.redengine.compress.CalibrationSet;
 import dev.redengine.eval.EffectiveRank;
 import dev.redengine.eval.ErankPlot;
@@ -53,7 +53,7 @@ final class AnalyzeCommand implements Callable<Integer> {
         ObjectNode report = json.createObjectNode();
         ArrayNode list = report.putArray("models");
         Map<String, List<HiddenStateAnalysis.Layer>> forPlot = new LinkedHashMap<>();
-        try (CpuBackend be = backend.open()) {
+        try (Backend be = backend.open()) {
             for (Path dir : models) {
                 CausalLM lm = HfModelReader.load(dir, be);
                 CalibrationSet set = calibration.load(dir, lm.config());

@@ -1,17 +1,41 @@
 package dev.redengine.cli;
 
-import dev.redengine.backend.cpu.CpuBackend;
+import dev.redengine.backend.Backend;
+import dev.redengine.backend.BackendProvider;
+import dev.redengine.backend.BackendSettings;
+import dev.redengine.backend.Backends;
 import picocli.CommandLine.Option;
 
 /** The backend options shared by every command that runs a model (a picocli mixin). */
 final class BackendOptions {
+    @Option(names = "--device", defaultValue = Backends.AUTO, paramLabel = "DEVICE",
+            description = "Backend: cpu, cuda, cuda-sim or auto (default: ${DEFAULT-VALUE}, the available one of highest "
+                    + "priority; `red-engine --help` lists what this machine has).")
+    String device;
+
     @Option(names = "--threads", description = "CPU threads (default: all cores).")
     Integer threads;
 
-    CpuBackend open() {
+    BackendSettings settings() {
         if (threads != null && threads < 1) {
             throw new IllegalArgumentException("--threads must be >= 1, got " + threads);
         }
-        return threads == null ? new CpuBackend() : new CpuBackend(threads);
+        return threads == null ? BackendSettings.defaults() : BackendSettings.ofThreads(threads);
+    }
+
+    /** The provider --device names, checked to be available (IllegalArgumentException naming the choices if not). */
+    BackendProvider provider() {
+        return Backends.installed().select(device);
+    }
+
+    /** Checks --threads and --device without opening anything; returns the provider --device names. */
+    BackendProvider validate() {
+        settings();
+        return provider();
+    }
+
+    Backend open() {
+        BackendSettings s = settings();
+        return provider().open(s);
     }
 }

@@ -1,6 +1,6 @@
 package dev.redengine.cli;
 
-import dev.redengine.backend.cpu.CpuBackend;
+import dev.redengine.backend.Backend;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.io.SafetensorsFile;
 import dev.redengine.io.SafetensorsWriter;
@@ -50,6 +50,7 @@ final class ForwardCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        backend.validate(); // a bad --device or --threads is reported before the input is read
         int[] ids;
         int batch, seqLen;
         try (SafetensorsFile in = SafetensorsFile.open(input)) {
@@ -68,7 +69,7 @@ final class ForwardCommand implements Callable<Integer> {
             seqLen = Math.toIntExact(shape[1]);
             ids = in.readInt32("input_ids");
         }
-        try (CpuBackend be = backend.open()) {
+        try (Backend be = backend.open()) {
             CausalLM lm = HfModelReader.load(model, be);
             Activations a = lm.allocateActivations(batch, seqLen);
             lm.setInput(a, ids);

@@ -1,11 +1,13 @@
 package dev.redengine.cli;
 
+import dev.redengine.backend.BackendProvider;
 import dev.redengine.io.ShardedCheckpoint;
 import dev.redengine.io.TensorInfo;
 import dev.redengine.model.MemoryEstimate;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.ParameterSpec;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -17,7 +19,8 @@ import java.util.concurrent.Callable;
 
 /** Describes a model folder without loading its weights. */
 @Command(name = "info", mixinStandardHelpOptions = true,
-        description = "Architecture, sizes, parameter count, stored dtypes and memory needed for inference and training.")
+        description = {"Architecture, sizes, parameter count, stored dtypes and memory needed for inference and training,",
+                "and the device the other commands would run on with the same --device (nothing is opened)."})
 final class InfoCommand implements Callable<Integer> {
 
     @Spec
@@ -32,8 +35,12 @@ final class InfoCommand implements Callable<Integer> {
     @Option(names = "--batch", defaultValue = "1", description = "Batch size for the memory estimate (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    @Mixin
+    BackendOptions backend;
+
     @Override
     public Integer call() throws Exception {
+        BackendProvider device = backend.validate();
         ModelConfig c = ModelConfig.load(model);
         int t = seqLen != null ? seqLen : Math.min(2048, c.maxPositions());
         var out = spec.commandLine().getOut();
@@ -69,7 +76,9 @@ final class InfoCommand implements Callable<Integer> {
         out.printf("memory        float32 weights %s; inference at B=%d, T=%d: %s; training (weights, grads, Adam moments, activations): %s%n",
                 MemoryEstimate.human(m.weightBytes()), batch, t, MemoryEstimate.human(m.inferenceBytes()),
                 MemoryEstimate.human(m.trainingBytes()));
-        out.println(RedEngineCommand.cpuPath());
+        out.printf("device        %s (--device %s%s)%n", device.name(), backend.device,
+                backend.threads != null ? ", --threads " + backend.threads : "");
+        out.println(device.description());
         out.flush();
         return 0;
     }

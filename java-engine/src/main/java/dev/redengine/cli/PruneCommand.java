@@ -2,7 +2,7 @@ package dev.redengine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.redengine.backend.cpu.CpuBackend;
+import dev.redengine.backend.Backend;
 import dev.redengine.compress.ActivationStatistics;
 import dev.redengine.compress.CalibrationRun;
 import dev.redengine.compress.ChannelSelection;
@@ -77,7 +77,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         boolean selects = method == Method.red || method == Method.magnitude || method == Method.minitron;
         NormInit gains = normInit != null ? NormInit.parse(normInit) : selects ? NormInit.TEACHER : NormInit.ONES;
-        try (CpuBackend be = backend.open()) {
+        try (Backend be = backend.open()) {
             CausalLM teacher = HfModelReader.load(model, be);
             ModelConfig c = teacher.config();
             if (hiddenSize <= 0 || hiddenSize > c.hiddenSize()) {

@@ -1,7 +1,6 @@
 package dev.redengine.cli;
 
-import dev.redengine.backend.cpu.Sgemm;
-import dev.redengine.backend.cpu.Simd;
+import dev.redengine.backend.Backends;
 import dev.redengine.io.SafetensorsFormatException;
 import dev.redengine.model.ConfigException;
 import picocli.CommandLine;
@@ -26,7 +25,7 @@ public final class RedEngineCommand {
         CommandLine cl = new CommandLine(new RedEngineCommand());
         cl.setOut(out);
         cl.setErr(err);
-        cl.getCommandSpec().usageMessage().footer("%n" + cpuPath());
+        cl.getCommandSpec().usageMessage().footer(devicesFooter());
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (System.getenv("REDENGINE_DEBUG") != null) {
                 e.printStackTrace();
@@ -37,11 +36,13 @@ public final class RedEngineCommand {
         return cl.execute(args);
     }
 
-    /** Which CPU code path is in effect, for --help and info. */
-    static String cpuPath() {
-        return "CPU path: Vector API (jdk.incubator.vector), " + Simd.lanes() * 32 + "-bit vectors ("
-                + Simd.lanes() + " float lanes), SGEMM register tile " + Sgemm.tile() + ", "
-                + Runtime.getRuntime().availableProcessors() + " cores available";
+    /** The --device choices of this machine, with the CPU path in effect (vector width, cores), for --help. */
+    static String devicesFooter() {
+        StringBuilder sb = new StringBuilder("%nDevices (--device; auto = the available one of highest priority):");
+        for (String line : Backends.installed().describe()) {
+            sb.append("%n  ").append(line.replace("%", "%%"));
+        }
+        return sb.toString();
     }
 
     private static boolean isUserError(Throwable e) {

@@ -3,7 +3,7 @@ package dev.redengine.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.redengine.backend.cpu.CpuBackend;
+import dev.redengine.backend.Backend;
 import dev.redengine.compress.CalibrationLoader;
 import dev.redengine.compress.CalibrationSet;
 import dev.redengine.distill.AdamW;
@@ -86,7 +86,7 @@ final class TrainCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--steps and --batch must be positive");
         }
         PrintWriter log = spec.commandLine().getErr();
-        try (CpuBackend be = backend.open()) {
+        try (Backend be = backend.open()) {
             ModelConfig config = ModelConfig.load(model);
             CausalLM lm = fromScratch ? new CausalLM(config, RandomInit.forTraining(be, config, seed), be)
                     : HfModelReader.load(model, be);

@@ -84,6 +84,64 @@ class CliTest {
         assertTrue(r.out.contains("CPU path: Vector API"), r.out);
     }
 
+    @Test
+    void infoNamesTheDeviceItWouldUse() {
+        String model = Fixtures.dir("tiny-llama").toString();
+        Result auto = run("info", "--model", model);
+        assertEquals(0, auto.code, auto.err);
+        assertTrue(auto.out.contains("device        cpu (--device auto)"), auto.out);
+        Result cpu = run("info", "--model", model, "--device", "CPU", "--threads", "1");
+        assertEquals(0, cpu.code, cpu.err);
+        assertTrue(cpu.out.contains("device        cpu (--device CPU, --threads 1)") && cpu.out.contains("CPU path: Vector API"), cpu.out);
+    }
+
+    @Test
+    void helpListsTheDevices() {
+        Result root = run("--help");
+        assertTrue(root.out.contains("Devices (--device") && root.out.contains("cuda: not on the class path"), root.out);
+        for (String command : List.of("info", "forward", "analyze", "prune", "train")) {
+            Result r = run(command, "--help");
+            assertEquals(0, r.code, command);
+            assertTrue(r.out.contains("--device=DEVICE") && r.out.contains("cpu, cuda, cuda-sim or auto"), command + ": " + r.out);
+        }
+    }
+
+    /** The device is refused with exit code 2 and one line naming it, why, and what this machine offers. */
+    private static void assertDeviceRefused(Result r, String device, String why) {
+        assertEquals(2, r.code, r.err);
+        String err = r.err.strip();
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("error: ") && err.contains("\"" + device + "\"") && err.contains(why)
+                && err.contains("choose one of: auto, cpu"), err);
+    }
+
+    @Test
+    void cudaWithoutItsModuleIsAClearError() throws IOException {
+        Path in = input(new int[]{1, 2, 3}, 1, 3);
+        String model = Fixtures.dir("tiny-llama").toString();
+        assertDeviceRefused(run("forward", "--model", model, "--input", in.toString(), "--out", tmp.resolve("o.safetensors").toString(),
+                "--device", "cuda"), "cuda", "not on the class path");
+        assertDeviceRefused(run("info", "--model", model, "--device", "cuda-sim"), "cuda-sim", "not on the class path");
+        assertDeviceRefused(run("train", "--model", model, "--data", in.toString(), "--seq-len", "3", "--steps", "1", "--batch", "1",
+                "--out", tmp.resolve("trained").toString(), "--device", "cuda"), "cuda", "not on the class path");
+        assertDeviceRefused(run("forward", "--model", model, "--input", in.toString(), "--out", tmp.resolve("o.safetensors").toString(),
+                "--device", "tpu"), "tpu", "unknown device");
+        assertTrue(Files.notExists(tmp.resolve("o.safetensors")) && Files.notExists(tmp.resolve("trained")));
+    }
+
+    @Test
+    void forwardOnTheNamedCpuDevice() throws IOException {
+        Path dir = Fixtures.dir("tiny-llama");
+        Path out = tmp.resolve("cpu.safetensors");
+        Result r = run("forward", "--model", dir.toString(), "--input", dir.resolve("golden.safetensors").toString(),
+                "--out", out.toString(), "--device", "cpu", "--threads", "1");
+        assertEquals(0, r.code, r.err);
+        try (SafetensorsFile ref = SafetensorsFile.open(dir.resolve("golden.safetensors")); SafetensorsFile got = SafetensorsFile.open(out)) {
+            float[] want = ref.readFloat32("logits"), have = got.readFloat32("logits");
+            assertTrue(Fixtures.maxDiff(want, have) <= 1e-4 * Fixtures.maxAbs(want));
+        }
+    }
+
     private Path input(int[] ids, long... shape) throws IOException {
         Path p = tmp.resolve("in-" + System.nanoTime() + ".safetensors");
         new SafetensorsWriter().addI32("input_ids", ids, shape).write(p);

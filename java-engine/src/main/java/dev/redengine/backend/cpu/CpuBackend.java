@@ -207,8 +207,15 @@ public final class CpuBackend implements Backend {
     @Override
     public void embeddingBackward(Tensor dtable, Tensor ids, Tensor dout) {
         ids.requireDtype(DType.I32);
-        int n = Math.toIntExact(ids.numel()), c = dtable.dim(-1);
+        int n = Math.toIntExact(ids.numel()), vocab = dtable.rows(), c = dtable.dim(-1);
+        requireCount(dout, (long) n * c, "embedding gradient");
         MemorySegment is = seg(ids), dts = f32(dtable), dos = f32(dout);
+        for (int i = 0; i < n; i++) { // all checked before any row changes
+            int id = is.getAtIndex(I, i);
+            if (id < 0 || id >= vocab) {
+                throw new IndexOutOfBoundsException("token id " + id + " at position " + i + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
         // Parallel over column blocks: rows of dtable repeat when ids repeat, columns never collide.
         parallel.forRange(c, 64, (from, to) -> {
             for (int i = 0; i < n; i++) {
