@@ -1,11 +1,13 @@
 package dev.redengine.model;
 
-import dev.redengine.backend.cpu.CpuBackend;
+import dev.redengine.backend.Backend;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.io.SafetensorsFile;
 import dev.redengine.tensor.Tensor;
 import dev.redengine.testutil.Fixtures;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
@@ -18,23 +20,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The engine against HF transformers: logits and hidden states within 1e-4 of max |ref|, the loss within
- * 1e-5, every parameter gradient within 1e-3 of its max |ref|.
+ * 1e-5, every parameter gradient within 1e-3 of its max |ref|. Abstract over the backend: each backend runs the
+ * same goldens through a one-line subclass ({@link CpuHfGoldenTest}).
  */
-class HfGoldenTest {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+public abstract class HfGoldenTest {
     static final List<String> ALL = Fixtures.ALL;
     static final List<String> WITH_GRADIENTS = Fixtures.WITH_GRADIENTS;
-    private static final CpuBackend BE = new CpuBackend(2);
+    private Backend be;
+
+    /** The backend under test, opened once per test-class instance and closed after its tests. */
+    protected abstract Backend createBackend();
+
+    @BeforeAll
+    void open() {
+        be = createBackend();
+    }
 
     @AfterAll
-    static void close() {
-        BE.close();
+    void close() {
+        be.close();
     }
 
     private record Run(CausalLM model, Activations acts, int[] ids) {
     }
 
-    private static Run forward(String name, SafetensorsFile golden) throws Exception {
-        CausalLM model = HfModelReader.load(Fixtures.dir(name), BE);
+    private Run forward(String name, SafetensorsFile golden) throws Exception {
+        CausalLM model = HfModelReader.load(Fixtures.dir(name), be);
         long[] shape = golden.info("input_ids").shape();
         int[] ids = golden.readInt32("input_ids");
         Activations a = model.allocateActivations((int) shape[0], (int) shape[1]);
@@ -50,12 +62,12 @@ class HfGoldenTest {
             Run r = forward(name, golden);
             float[] refLogits = golden.readFloat32("logits");
             double tol = 1e-4 * Fixtures.maxAbs(refLogits);
-            assertTrue(Fixtures.maxDiff(refLogits, BE.downloadFloats(r.acts.logits)) <= tol,
-                    name + " logits differ by " + Fixtures.maxDiff(refLogits, BE.downloadFloats(r.acts.logits)) + " > " + tol);
+            assertTrue(Fixtures.maxDiff(refLogits, be.downloadFloats(r.acts.logits)) <= tol,
+                    name + " logits differ by " + Fixtures.maxDiff(refLogits, be.downloadFloats(r.acts.logits)) + " > " + tol);
             int layers = r.model.config().numLayers();
             for (int i = 0; i <= layers; i++) {
                 float[] ref = golden.readFloat32("hidden." + i);
-                double diff = Fixtures.maxDiff(ref, BE.downloadFloats(r.acts.hidden(i)));
+                double diff = Fixtures.maxDiff(ref, be.downloadFloats(r.acts.hidden(i)));
                 assertTrue(diff <= 1e-4 * Fixtures.maxAbs(ref), name + " hidden." + i + " differs by " + diff);
             }
             float loss = r.model.crossEntropy(r.acts, CausalLM.shiftedTargets(r.ids, r.acts.batch, r.acts.seqLen), null);
@@ -74,7 +86,7 @@ class HfGoldenTest {
             int checked = 0;
             for (Map.Entry<String, Tensor> e : r.model.gradients().asMap().entrySet()) {
                 float[] ref = golden.readFloat32("grad." + e.getKey());
-                double diff = Fixtures.maxDiff(ref, BE.downloadFloats(e.getValue()));
+                double diff = Fixtures.maxDiff(ref, be.downloadFloats(e.getValue()));
                 double tol = 1e-3 * Fixtures.maxAbs(ref);
                 if (!(diff <= tol)) {
                     bad.add(e.getKey() + ": max diff " + diff + " > " + tol);
