@@ -1,8 +1,5 @@
 package dev.redengine.backend.cpu;
 
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.constraints.IntRange;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -31,7 +28,7 @@ class SgemmTest {
     private static final Sgemm ONE = new Sgemm(1);
     private static final Sgemm TWO = new Sgemm(2);
     private static final Sgemm THREE = new Sgemm(3);
-    /** Automatic arena: jqwik properties run outside the Jupiter lifecycle, so nothing closes it explicitly. */
+    /** Automatic arena: cases are shared across test methods and caller threads, so the GC frees them. */
     private static final Arena ARENA = Arena.ofAuto();
 
     /** One randomised problem: buffers with padding around the logical matrices, leading dims >= the minimum. */
@@ -290,13 +287,51 @@ class SgemmTest {
         assertTrue(TWO.threads() == 2);
     }
 
-    @Property(tries = 60)
-    void randomShapes(@ForAll boolean ta, @ForAll boolean tb,
-                      @ForAll @IntRange(min = 1, max = 90) int m, @ForAll @IntRange(min = 1, max = 90) int n,
-                      @ForAll @IntRange(min = 1, max = 300) int k, @ForAll @IntRange(min = 0, max = 5) int pad,
-                      @ForAll @IntRange(min = 0, max = 2) int betaKind, @ForAll long seed) {
+    /**
+     * Random problems from a fixed seed: both transposes, m and n in [1, 90], k in [1, 300], padding in [0, 5], beta
+     * 0 (C not read), 1 or -0.25, and alpha 0.5 + (seed & 3). Before them come the edges, each with all four
+     * transposes: dimension 1 and the maxima, one below / at / one above the register tile (MR rows, NR columns,
+     * VL columns per vector), k around the 64-deep interleave chunk, and m * n * k around the single-thread
+     * threshold SMALL (2^18 by default).
+     */
+    static Stream<Arguments> randomShapeCases() {
+        int vl = Sgemm.NR / Sgemm.NV;
+        int[][] edges = {
+                {1, 1, 1}, {1, 1, 300}, {1, 90, 1}, {90, 1, 1}, {1, 90, 300}, {90, 1, 300}, {90, 90, 1},
+                {90, 90, 300},
+                {Sgemm.MR - 1, Sgemm.NR - 1, 2}, {Sgemm.MR - 1, Sgemm.NR, 63}, {Sgemm.MR - 1, Sgemm.NR + 1, 64},
+                {Sgemm.MR, Sgemm.NR - 1, 65}, {Sgemm.MR, Sgemm.NR, 1}, {Sgemm.MR, Sgemm.NR + 1, 129},
+                {Sgemm.MR + 1, Sgemm.NR - 1, 300}, {Sgemm.MR + 1, Sgemm.NR, 17}, {Sgemm.MR + 1, Sgemm.NR + 1, 3},
+                {2 * Sgemm.MR + 1, vl - 1, 64}, {2 * Sgemm.MR + 1, vl, 65}, {2 * Sgemm.MR + 1, vl + 1, 63},
+                {64, 64, 63}, {64, 64, 64}, {64, 64, 65},
+        };
+        long[] edgeSeeds = {0, 1, 2, 3, -1, Long.MIN_VALUE, Long.MAX_VALUE};
+        List<Arguments> out = new ArrayList<>();
+        int i = 0;
+        for (int[] e : edges) {
+            for (int t = 0; t < 4; t++, i++) {
+                out.add(randomShapeCase(t >= 2, (t & 1) == 1, e[0], e[1], e[2], i % 6, i % 3,
+                        edgeSeeds[i % edgeSeeds.length]));
+            }
+        }
+        SplittableRandom rnd = new SplittableRandom(0x5EED_6E44L);
+        for (int r = 0; r < 60; r++) {
+            out.add(randomShapeCase(rnd.nextBoolean(), rnd.nextBoolean(), rnd.nextInt(1, 91), rnd.nextInt(1, 91),
+                    rnd.nextInt(1, 301), rnd.nextInt(0, 6), rnd.nextInt(0, 3), rnd.nextLong()));
+        }
+        return out.stream();
+    }
+
+    private static Arguments randomShapeCase(boolean ta, boolean tb, int m, int n, int k, int pad, int betaKind,
+                                             long seed) {
         float beta = betaKind == 0 ? 0f : betaKind == 1 ? 1f : -0.25f;
-        Case c = Case.of(ta, tb, m, n, k, 0.5f + (seed & 3), beta, pad, seed);
+        return Arguments.of(ta, tb, m, n, k, pad, 0.5f + (seed & 3), beta, seed);
+    }
+
+    @ParameterizedTest(name = "{index}: transA={0} transB={1} m={2} n={3} k={4} pad={5} alpha={6} beta={7} seed={8}")
+    @MethodSource("randomShapeCases")
+    void randomShapes(boolean ta, boolean tb, int m, int n, int k, int pad, float alpha, float beta, long seed) {
+        Case c = Case.of(ta, tb, m, n, k, alpha, beta, pad, seed);
         c.check(ONE);
         c.check(TWO);
     }
