@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.redengine.backend.Backend;
-import dev.redengine.compress.CalibrationSet;
+import dev.redengine.data.CalibrationSet;
 import dev.redengine.eval.EffectiveRank;
 import dev.redengine.eval.ErankPlot;
 import dev.redengine.eval.HiddenStateAnalysis;

@@ -1,7 +1,7 @@
 package dev.redengine.cli;
 
-import dev.redengine.compress.CalibrationLoader;
-import dev.redengine.compress.CalibrationSet;
+import dev.redengine.data.CalibrationLoader;
+import dev.redengine.data.CalibrationSet;
 import dev.redengine.model.ModelConfig;
 import picocli.CommandLine.Option;
 

@@ -1,5 +1,6 @@
 package dev.redengine.compress;
 
+import dev.redengine.data.CalibrationSet;
 import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
 

@@ -1,7 +1,7 @@
 package dev.redengine.eval;
 
 import dev.redengine.compress.CalibrationRun;
-import dev.redengine.compress.CalibrationSet;
+import dev.redengine.data.CalibrationSet;
 import dev.redengine.model.CausalLM;
 
 import java.util.ArrayList;

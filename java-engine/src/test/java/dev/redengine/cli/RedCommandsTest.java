@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.redengine.backend.cpu.CpuBackend;
 import dev.redengine.compress.ActivationStatistics;
-import dev.redengine.compress.CalibrationLoader;
+import dev.redengine.data.CalibrationLoader;
 import dev.redengine.compress.CalibrationRun;
 import dev.redengine.compress.ChannelSelection;
 import dev.redengine.compress.MagnitudeImportance;

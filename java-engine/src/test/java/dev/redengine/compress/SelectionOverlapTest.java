@@ -1,5 +1,7 @@
 package dev.redengine.compress;
 
+import dev.redengine.data.CalibrationLoader;
+import dev.redengine.data.CalibrationSet;
 import dev.redengine.backend.cpu.CpuBackend;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.model.CausalLM;

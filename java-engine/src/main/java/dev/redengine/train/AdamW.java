@@ -1,4 +1,4 @@
-package dev.redengine.distill;
+package dev.redengine.train;
 
 import dev.redengine.backend.Backend;
 import dev.redengine.backend.OptimizerScalars;

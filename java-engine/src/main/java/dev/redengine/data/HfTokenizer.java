@@ -1,4 +1,4 @@
-package dev.redengine.compress;
+package dev.redengine.data;
 
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import com.fasterxml.jackson.databind.JsonNode;

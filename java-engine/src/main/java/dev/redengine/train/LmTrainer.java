@@ -1,4 +1,4 @@
-package dev.redengine.distill;
+package dev.redengine.train;
 
 import dev.redengine.backend.OptimizerScalars;
 import dev.redengine.model.Activations;

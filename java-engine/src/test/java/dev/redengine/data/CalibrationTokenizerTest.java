@@ -1,4 +1,4 @@
-package dev.redengine.compress;
+package dev.redengine.data;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

@@ -1,4 +1,4 @@
-package dev.redengine.distill;
+package dev.redengine.train;
 
 /** Linear warmup to the peak, then linear decay to {@code floor x peak} at the last step (the papers' schedule). */
 public record LrSchedule(double peak, int warmupSteps, int totalSteps, double floor) {

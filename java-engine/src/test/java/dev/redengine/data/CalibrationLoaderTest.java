@@ -1,4 +1,4 @@
-package dev.redengine.compress;
+package dev.redengine.data;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;

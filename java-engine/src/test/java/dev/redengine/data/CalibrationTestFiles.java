@@ -1,4 +1,4 @@
-package dev.redengine.compress;
+package dev.redengine.data;
 
 import dev.redengine.testutil.Fixtures;
 

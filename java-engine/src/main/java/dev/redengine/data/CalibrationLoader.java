@@ -1,4 +1,4 @@
-package dev.redengine.compress;
+package dev.redengine.data;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
