@@ -4,16 +4,12 @@ import dev.redengine.backend.Backend;
 import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Tensor;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 
 /**
  * The only place the conformance suite moves data to or from a backend, and the only callers of
  * {@link Backend#allocate}, {@link Backend#upload} and {@link Backend#download} in it: were they
- * renamed again, only this class would change. Host staging buffers are native (a device backend may need to DMA from
- * them), confined to each call.
+ * renamed again, only this class would change.
  */
 public final class HostIo {
     private HostIo() {
@@ -40,44 +36,24 @@ public final class HostIo {
     public static Tensor uploadInts(Backend be, int[] data, int... shape) {
         Tensor t = zerosInt(be, shape);
         requireCount(t, data.length);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, Math.max(1, data.length)).asSlice(0, data.length * 4L);
-            MemorySegment.copy(data, 0, host, ValueLayout.JAVA_INT, 0, data.length);
-            be.upload(t, host);
-        }
+        be.upload(t, data);
         return t;
     }
 
     /** Overwrites the float32 tensor {@code t} with {@code data}. */
     public static void write(Backend be, Tensor t, float[] data) {
         requireCount(t, data.length);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, data.length)).asSlice(0, data.length * 4L);
-            MemorySegment.copy(data, 0, host, ValueLayout.JAVA_FLOAT, 0, data.length);
-            be.upload(t, host);
-        }
+        be.upload(t, data);
     }
 
     /** The float32 tensor's elements, row-major. */
     public static float[] download(Backend be, Tensor t) {
-        t.requireDtype(DType.F32);
-        int n = Math.toIntExact(t.numel());
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_FLOAT, Math.max(1, n)).asSlice(0, n * 4L);
-            be.download(t, host);
-            return host.toArray(ValueLayout.JAVA_FLOAT);
-        }
+        return be.downloadFloats(t);
     }
 
     /** The int32 tensor's elements, row-major. */
     public static int[] downloadInts(Backend be, Tensor t) {
-        t.requireDtype(DType.I32);
-        int n = Math.toIntExact(t.numel());
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment host = arena.allocate(ValueLayout.JAVA_INT, Math.max(1, n)).asSlice(0, n * 4L);
-            be.download(t, host);
-            return host.toArray(ValueLayout.JAVA_INT);
-        }
+        return be.downloadInts(t);
     }
 
     private static void requireCount(Tensor t, int n) {
