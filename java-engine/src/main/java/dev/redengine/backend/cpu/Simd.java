@@ -17,7 +17,8 @@ import java.util.Arrays;
 public final class Simd {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     /** Half the preferred width, for the remainder of short rows (e.g. 8 of RoPE's half = 8 or 24 with AVX-512). */
-    private static final VectorSpecies<Float> H = S.withShape(VectorShape.forBitSize(Math.max(64, S.vectorBitSize() / 2)));
+    private static final VectorSpecies<Float> S_HALF =
+            S.withShape(VectorShape.forBitSize(Math.max(64, S.vectorBitSize() / 2)));
     /** Only where the half width holds 4 floats or more (no 64-bit vectors). */
     private static final boolean HALF_VECTOR_STEP = S.length() >= 8;
     private static final ByteOrder LE = ByteOrder.nativeOrder();
@@ -211,8 +212,6 @@ public final class Simd {
     public static void rope(MemorySegment x, MemorySegment cos, MemorySegment sin, int from, int to, int heads,
                             int d, int seqLen, float sign) {
         int half = d / 2, bound = S.loopBound(half);
-        boolean halfStep = HALF_VECTOR_STEP && half - bound >= H.length();
-        int scalarFrom = halfStep ? bound + H.length() : bound;
         long rowLength = (long) heads * d;
         int t = from % seqLen;
         for (int r = from; r < to; r++) {
@@ -220,24 +219,14 @@ public final class Simd {
             for (int i = 0; i < bound; i += S.length()) {
                 FloatVector c = load(cos, table + i), s = load(sin, table + i).mul(sign);
                 for (int h = 0; h < heads; h++) {
-                    rotate(S, x, row + (long) h * d + i, half, c, s);
-                }
-            }
-            if (halfStep) {
-                FloatVector c = FloatVector.fromMemorySegment(H, cos, (table + bound) * 4, LE);
-                FloatVector s = FloatVector.fromMemorySegment(H, sin, (table + bound) * 4, LE).mul(sign);
-                for (int h = 0; h < heads; h++) {
-                    rotate(H, x, row + (long) h * d + bound, half, c, s);
-                }
-            }
-            for (int i = scalarFrom; i < half; i++) {
-                float c = cos.getAtIndex(F, table + i), s = sign * sin.getAtIndex(F, table + i);
-                for (int h = 0; h < heads; h++) {
                     long at = row + (long) h * d + i;
-                    float x1 = x.getAtIndex(F, at), x2 = x.getAtIndex(F, at + half);
-                    x.setAtIndex(F, at, x1 * c - x2 * s);
-                    x.setAtIndex(F, at + half, x2 * c + x1 * s);
+                    FloatVector x1 = load(x, at), x2 = load(x, at + half);
+                    x1.mul(c).sub(x2.mul(s)).intoMemorySegment(x, at * 4, LE);
+                    x2.mul(c).add(x1.mul(s)).intoMemorySegment(x, (at + half) * 4, LE);
                 }
+            }
+            if (bound < half) {
+                ropeRemainder(x, cos, sin, row, table, heads, d, bound, sign);
             }
             if (++t == seqLen) {
                 t = 0;
@@ -245,13 +234,36 @@ public final class Simd {
         }
     }
 
-    /** One vector of pairs: (x[at + i], x[at + half + i]) rotated by c, s. */
-    private static void rotate(VectorSpecies<Float> species, MemorySegment x, long at, int half, FloatVector c,
-                               FloatVector s) {
-        FloatVector x1 = FloatVector.fromMemorySegment(species, x, at * 4, LE);
-        FloatVector x2 = FloatVector.fromMemorySegment(species, x, (at + half) * 4, LE);
-        x1.mul(c).sub(x2.mul(s)).intoMemorySegment(x, at * 4, LE);
-        x2.mul(c).add(x1.mul(s)).intoMemorySegment(x, (at + half) * 4, LE);
+    /**
+     * Pairs i in [from, d/2) of one row: a half-width vector if that many remain, then scalars. A method of
+     * its own, with no vector arguments, and each species written out where its vectors are made: one rotation
+     * helper shared by both species (the species an argument) made D = 48 four times slower than the scalar
+     * remainder it replaced.
+     */
+    private static void ropeRemainder(MemorySegment x, MemorySegment cos, MemorySegment sin, long row, long table,
+                                      int heads, int d, int from, float sign) {
+        int half = d / 2, i = from;
+        if (HALF_VECTOR_STEP && half - i >= S_HALF.length()) {
+            FloatVector c = FloatVector.fromMemorySegment(S_HALF, cos, (table + i) * 4, LE);
+            FloatVector s = FloatVector.fromMemorySegment(S_HALF, sin, (table + i) * 4, LE).mul(sign);
+            for (int h = 0; h < heads; h++) {
+                long at = row + (long) h * d + i;
+                FloatVector x1 = FloatVector.fromMemorySegment(S_HALF, x, at * 4, LE);
+                FloatVector x2 = FloatVector.fromMemorySegment(S_HALF, x, (at + half) * 4, LE);
+                x1.mul(c).sub(x2.mul(s)).intoMemorySegment(x, at * 4, LE);
+                x2.mul(c).add(x1.mul(s)).intoMemorySegment(x, (at + half) * 4, LE);
+            }
+            i += S_HALF.length();
+        }
+        for (; i < half; i++) {
+            float c = cos.getAtIndex(F, table + i), s = sign * sin.getAtIndex(F, table + i);
+            for (int h = 0; h < heads; h++) {
+                long at = row + (long) h * d + i;
+                float x1 = x.getAtIndex(F, at), x2 = x.getAtIndex(F, at + half);
+                x.setAtIndex(F, at, x1 * c - x2 * s);
+                x.setAtIndex(F, at + half, x2 * c + x1 * s);
+            }
+        }
     }
 
     private static void store(FloatVector a, float[] out, int o, boolean accumulate) {
