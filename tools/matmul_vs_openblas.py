@@ -120,11 +120,18 @@ def run_numpy(args, threads):
     return json.loads(out.strip().splitlines()[-1])
 
 
-def run_ours(args, threads):
+def java_cmd(jar, props=(), main_class=None):
+    """The JDK 25 launcher ($JAVA_HOME, else DEFAULT_JAVA_HOME) with the Vector API module and native access,
+    -D for each of props, the jar on the class path and main_class."""
     java = os.path.join(os.environ.get("JAVA_HOME", DEFAULT_JAVA_HOME), "bin", "java")
     cmd = [java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"]
-    cmd += [f"-D{p}" for p in args.jvm_prop]
-    cmd += ["-cp", args.jar, "dev.redengine.bench.MatmulTimer", "--shapes", args.shapes, "--trans", args.trans,
+    cmd += [f"-D{p}" for p in props]
+    return cmd + ["-cp", jar] + ([main_class] if main_class else [])
+
+
+def run_ours(args, threads):
+    cmd = java_cmd(args.jar, args.jvm_prop, "dev.redengine.bench.MatmulTimer")
+    cmd += ["--shapes", args.shapes, "--trans", args.trans,
             "--threads", str(threads), "--reps", str(args.reps), "--warmup-ms", str(args.warmup_ms)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     line = [ln for ln in out.splitlines() if ln.startswith("{")][-1]

@@ -29,7 +29,7 @@ public final class OpCases {
             "add:2048x768",
             "rmsnorm:2048x768", "rmsnorm:2048x2048",
             "rmsnormBackward:2048x768", "rmsnormBackward:2048x2048",
-            "rope:2048x12x64", "rope:2048x32x64",
+            "rope:2048x12x64", "rope:2048x32x64", "rope:2048x4x32", "rope:16384x12x64",
             "attention:1x256x12x4x64", "attention:1x1024x12x4x64",
             "attentionBackward:1x256x12x4x64", "attentionBackward:1x1024x12x4x64",
             "swiglu:2048x2048", "swiglu:2048x5632",
@@ -91,11 +91,26 @@ public final class OpCases {
         });
     }
 
-    /** In place on x [N, H, D] (one sequence of T = N tokens); reads the cos/sin tables [T, D/2] too. */
+    /**
+     * In place on x [N, H, D] (one sequence of T = N tokens); reads the cos/sin tables [T, D/2] too. The tables
+     * are real RoPE angles (theta 10000): forward and backward alternate, and only with c^2 + s^2 = 1 do they
+     * undo each other. (Random tables made x overflow to infinity or decay into subnormals within a few hundred
+     * calls, and subnormal arithmetic is slow: that measured the denormal penalty, not RoPE.)
+     */
     static OpCase rope(Backend be, SplittableRandom rng, int n, int h, int d) {
         Tensor x = random(be, rng, 1, n, h, d);
-        Tensor cos = random(be, rng, 1, n, d / 2), sin = random(be, rng, 1, n, d / 2);
-        // The rotation is not norm-preserving with random tables: alternate the sign so that x stays bounded.
+        int half = d / 2;
+        float[] c = new float[n * half], sn = new float[n * half];
+        for (int t = 0; t < n; t++) {
+            for (int i = 0; i < half; i++) {
+                double angle = t * Math.pow(10000, -2.0 * i / d);
+                c[t * half + i] = (float) Math.cos(angle);
+                sn[t * half + i] = (float) Math.sin(angle);
+            }
+        }
+        Tensor cos = be.allocate(n, half), sin = be.allocate(n, half);
+        be.upload(cos, c);
+        be.upload(sin, sn);
         boolean[] back = {false};
         return new OpCase("rope", "N=" + n + " H=" + h + " D=" + d, (2L * n * h * d + (long) n * d) * F, 0, () -> {
             if (back[0]) {

@@ -33,7 +33,7 @@ public class OpsBenchmark {
     @Param({"add:2048x768",
             "rmsnorm:2048x768", "rmsnorm:2048x2048",
             "rmsnormBackward:2048x768", "rmsnormBackward:2048x2048",
-            "rope:2048x12x64", "rope:2048x32x64",
+            "rope:2048x12x64", "rope:2048x32x64", "rope:2048x4x32", "rope:16384x12x64",
             "attention:1x256x12x4x64", "attention:1x1024x12x4x64",
             "attentionBackward:1x256x12x4x64", "attentionBackward:1x1024x12x4x64",
             "swiglu:2048x2048", "swiglu:2048x5632",

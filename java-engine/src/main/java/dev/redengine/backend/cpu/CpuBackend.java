@@ -273,21 +273,18 @@ public final class CpuBackend implements Backend {
         rotate(dx, cos, sin, seqLen, -1f);
     }
 
-    /** Rotates each (x1, x2) pair by +angle (sign 1, forward) or -angle (sign -1, the transpose). */
+    /**
+     * Rotates each (x1, x2) pair by +angle (sign 1, forward) or -angle (sign -1, the transpose); see
+     * {@link Simd#rope}. Chunks of at least 16K floats, so that short calls stay on the calling thread.
+     */
     private void rotate(Tensor x, Tensor cos, Tensor sin, int seqLen, float sign) {
         int rows = x.dim(0), heads = x.dim(1), d = x.dim(2), half = d / 2;
-        if (cos.dim(-1) != half || cos.rows() < seqLen) {
-            throw new IllegalArgumentException("rope table " + cos + " does not cover T=" + seqLen + ", D=" + d);
+        if (cos.dim(-1) != half || cos.rows() < seqLen || !Arrays.equals(sin.shape(), cos.shape())) {
+            throw new IllegalArgumentException("rope tables " + cos + ", " + sin + " do not cover T=" + seqLen + ", D=" + d);
         }
         MemorySegment xs = f32(x), cs = f32(cos), ss = f32(sin);
-        parallel.forRange(rows, 8, (from, to) -> {
-            for (int r = from; r < to; r++) {
-                long t = r % seqLen;
-                for (int h = 0; h < heads; h++) {
-                    Simd.rotatePairs(xs, ((long) r * heads + h) * d, cs, ss, t * half, sign, half);
-                }
-            }
-        });
+        int minRows = Math.max(1, (1 << 14) / Math.max(1, heads * d));
+        parallel.forRange(rows, minRows, (from, to) -> Simd.rope(xs, cs, ss, from, to, heads, d, seqLen, sign));
     }
 
     @Override
