@@ -7,7 +7,6 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * Every Vector API loop of the CPU backend's elementwise and row ops lives here (the matmul has its own
@@ -291,18 +290,21 @@ public final class Simd {
         }
     }
 
-    /**
-     * In place on a heap row x[o, o + width), width a multiple of the lanes: x[i] = exp(x[i] - max) for
-     * i < n, max over those n, and 0 for the rest (masked out as -infinity first, so that every pass runs
-     * on whole vectors). Returns the sum, accumulated in float lanes (n is a sequence length, not a vocabulary).
-     */
-    public static float expBelow(float[] x, int o, int n, int width) {
-        Arrays.fill(x, o + n, o + width, Float.NEGATIVE_INFINITY);
+    /** max_i x[o + i] over a heap row of width floats, width a multiple of the lanes. */
+    public static float max(float[] x, int o, int width) {
         FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < width; i += S.length()) {
             max = max.max(FloatVector.fromArray(S, x, o + i));
         }
-        float shift = max.reduceLanes(VectorOperators.MAX);
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /**
+     * In place on a heap row x[o, o + width), width a multiple of the lanes: x[i] = exp(x[i] - shift), so that
+     * entries masked as -infinity become 0 and every pass runs on whole vectors. Returns the sum, accumulated
+     * in float lanes (width is a sequence length, not a vocabulary).
+     */
+    public static float expShifted(float[] x, int o, float shift, int width) {
         FloatVector sum = FloatVector.zero(S);
         for (int i = 0; i < width; i += S.length()) {
             FloatVector e = FloatVector.fromArray(S, x, o + i).sub(shift).lanewise(VectorOperators.EXP);
