@@ -17,8 +17,9 @@ public record MemoryEstimate(long parameters, long weightBytes, long activationB
         long perLayer = n * (d + 1 + q + 2 * kv + qkPre + q + d + d + 1 + 3 * f) + n * c.numHeads();
         // ids, targets, losses, final rstd; L + 1 residuals and the final norm; logits [N, V]
         long activations = 4 * (c.numLayers() * perLayer + n * (d * (c.numLayers() + 2) + 4 + c.vocabSize()));
-        // the activation gradients shared by all layers (Gradients)
-        long scratch = 4 * n * (2 * d + 3 * q + 3 * kv + 3 * f);
+        // the activation gradients shared by all layers (Gradients): residual, norm, q, k, v, att, act, gate, up,
+        // and Qwen3's pre-norm q and k
+        long scratch = 4 * n * (2 * d + 2 * q + 2 * kv + 3 * f + (c.qkNorm() ? q + kv : 0));
         return new MemoryEstimate(params, 4 * params, activations, scratch);
     }
 
