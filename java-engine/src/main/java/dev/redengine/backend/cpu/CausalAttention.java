@@ -67,36 +67,50 @@ final class CausalAttention {
     /** Copies rows [0, T) of x (row stride ld, the first at off) into dst [T, ldDst]; padding stays zero. */
     private static void packRows(MemorySegment x, long off, int ld, int t, int d, float[] dst, int ldDst) {
         for (int i = 0; i < t; i++) {
-            MemorySegment.copy(x, F, (off + (long) i * ld) * 4, dst, i * ldDst, d);
+            Simd.copy(x, off + (long) i * ld, dst, i * ldDst, d);
         }
     }
 
     /**
-     * Copies rows [0, T) of x (row stride ld) transposed into dst [D, ldDst], through tmp [16, D]: 16 rows at a
-     * time are copied in bulk, then each column goes out as 16 consecutive floats (one cache line); an
-     * element-by-element transpose from the segment took 8-13 % of a backward call's JFR samples (T = 256,
-     * D = 64), in bounds checks and strided stores.
+     * Copies rows [0, T) of x (row stride ld) transposed into dst [D, ldDst], a tile of lanes rows at a time
+     * through tmp [lanes, D]: the rows are copied in, then each column goes out as one vector gathered with
+     * index[i] = i * D. An element-by-element transpose from the segment took 8-13 % of a backward call's JFR
+     * samples at T = 256, D = 64, and a scalar one through tmp still 7 % at D = 32.
      */
     private static void packTransposed(MemorySegment x, long off, int ld, int t, int d, float[] dst, int ldDst,
-                                       float[] tmp) {
-        for (int i0 = 0; i0 < t; i0 += 16) {
-            int rows = Math.min(16, t - i0);
+                                       float[] tmp, int[] index) {
+        int lanes = index.length;
+        for (int i0 = 0; i0 < t; i0 += lanes) {
+            int rows = Math.min(lanes, t - i0);
             for (int r = 0; r < rows; r++) {
-                MemorySegment.copy(x, F, (off + (long) (i0 + r) * ld) * 4, tmp, r * d, d);
+                Simd.copy(x, off + (long) (i0 + r) * ld, tmp, r * d, d);
             }
             for (int c = 0; c < d; c++) {
                 int o = c * ldDst + i0;
-                for (int r = 0; r < rows; r++) {
-                    dst[o + r] = tmp[r * d + c];
+                if (rows == lanes) {
+                    Simd.gather(tmp, c, index, dst, o);
+                } else {
+                    for (int r = 0; r < rows; r++) {
+                        dst[o + r] = tmp[r * d + c];
+                    }
                 }
             }
         }
     }
 
+    /** index[i] = i * d for the lanes i: the gather map of packTransposed. */
+    private static int[] columnIndex(int d) {
+        int[] index = new int[Simd.lanes()];
+        for (int i = 0; i < index.length; i++) {
+            index[i] = i * d;
+        }
+        return index;
+    }
+
     /** The inverse of packRows for the D real columns. */
     private static void unpackRows(float[] src, int ldSrc, int t, int d, MemorySegment x, long off, int ld) {
         for (int i = 0; i < t; i++) {
-            MemorySegment.copy(src, i * ldSrc, x, F, (off + (long) i * ld) * 4, d);
+            Simd.copy(src, i * ldSrc, x, off + (long) i * ld, d);
         }
     }
 
@@ -113,7 +127,8 @@ final class CausalAttention {
         private final float[] sc;   // [ROWS, keys]: one row tile's scores, then exp(score - max)
         private final float[] o;    // [ROWS, dp]: the tile's output rows before the 1 / sum
         private final float[] inv = new float[ROWS];   // [ROWS]: 1 / sum of each row's exps
-        private final float[] tmp;  // [16, D]: rows on their way into kt
+        private final float[] tmp;  // [lanes, D]: rows on their way into kt
+        private final int[] index;  // [lanes]: i * D, to gather a column of tmp
         private int packed;         // batch * KV + g whose K, V are in kt, vs (-1: none yet in this call)
 
         Forward(int t, int d) {
@@ -126,14 +141,15 @@ final class CausalAttention {
             vs = new float[keys * dp];
             sc = new float[ROWS * keys];
             o = new float[ROWS * dp];
-            tmp = new float[16 * d];
+            tmp = new float[Simd.lanes() * d];
+            index = columnIndex(d);
         }
 
         void run(AttentionShape s, MemorySegment out, MemorySegment lse, MemorySegment q, MemorySegment k, MemorySegment v,
                  int b, int h, float scale) {
             int g = h / s.group(), kvLd = s.kvHeads() * d, qLd = s.heads() * d;
             if (packed != b * s.kvHeads() + g) {
-                packTransposed(k, s.kvOffset(b, 0, g), kvLd, t, d, kt, keys, tmp);
+                packTransposed(k, s.kvOffset(b, 0, g), kvLd, t, d, kt, keys, tmp, index);
                 packRows(v, s.kvOffset(b, 0, g), kvLd, t, d, vs, dp);
                 packed = b * s.kvHeads() + g;
             }
@@ -162,8 +178,9 @@ final class CausalAttention {
     /**
      * One thread's buffers for the backward of one (batch, KV head) after another. Per block of BLOCK queries
      * of each head in the group, per row tile: P = exp(scale Q K^T - lse) recomputed, dP = dO V^T,
-     * dS = P (dP - delta) scale with delta = rowsum(dO * O) (= rowsum(P * dP), FlashAttention-2); then for the
-     * block dQ = dS K, dK += dS^T Q, dV += P^T dO, dK and dV accumulated on the heap over the group's heads.
+     * dS = P (dP - delta) scale with delta = rowsum(dO * O) (= rowsum(P * dP), FlashAttention-2), dQ = dS K;
+     * then for the block dK += dS^T Q and dV += P^T dO (contractions over BLOCK rows), dK and dV accumulated on
+     * the heap over the group's heads.
      */
     private static final class Backward {
         private final int t, d, dp, keys;
@@ -179,7 +196,8 @@ final class CausalAttention {
         private final float[] pb;    // [BLOCK, keys]: scores, then probabilities of one row block, 0 past the diagonal
         private final float[] ds;    // [BLOCK, keys]: dP, then dS of the row block
         private final float[] o;     // [ROWS, dp]: dQ rows of one tile
-        private final float[] tmp;   // [16, D]: rows on their way into kt, vt
+        private final float[] tmp;   // [lanes, D]: rows on their way into kt, vt
+        private final int[] index;   // [lanes]: i * D, to gather a column of tmp
 
         Backward(int t, int d) {
             this.t = t;
@@ -199,7 +217,8 @@ final class CausalAttention {
             pb = new float[BLOCK * keys];
             ds = new float[BLOCK * keys];
             o = new float[ROWS * dp];
-            tmp = new float[16 * d];
+            tmp = new float[Simd.lanes() * d];
+            index = columnIndex(d);
         }
 
         void run(AttentionShape s, MemorySegment dq, MemorySegment dk, MemorySegment dv, MemorySegment dout,
@@ -207,8 +226,8 @@ final class CausalAttention {
                  int b, int g, float scale) {
             int kvLd = s.kvHeads() * d, qLd = s.heads() * d;
             long kvOff = s.kvOffset(b, 0, g);
-            packTransposed(k, kvOff, kvLd, t, d, kt, keys, tmp);
-            packTransposed(v, kvOff, kvLd, t, d, vt, keys, tmp);
+            packTransposed(k, kvOff, kvLd, t, d, kt, keys, tmp, index);
+            packTransposed(v, kvOff, kvLd, t, d, vt, keys, tmp, index);
             packRows(k, kvOff, kvLd, t, d, ks, dp);
             Arrays.fill(dks, 0);
             Arrays.fill(dvs, 0);
@@ -222,8 +241,10 @@ final class CausalAttention {
                 }
                 for (int r0 = 0; r0 < t; r0 += BLOCK) {
                     int r1 = Math.min(r0 + BLOCK, t);
-                    scoreGradients(r0, r1, scale);
-                    queryGradients(s, dq, b, h, r0, r1);
+                    for (int i0 = r0; i0 < r1; i0 += ROWS) {
+                        scoreGradients(r0, i0, scale);
+                        queryGradients(s, dq, b, h, r0, i0);
+                    }
                     keyValueGradients(r0, r1);
                 }
             }
@@ -232,32 +253,27 @@ final class CausalAttention {
         }
 
         /**
-         * Rows [r0, r1): P into pb and dS into ds, tile by tile so that each tile's scores are still in cache
-         * for the exp; both are zero past the diagonal up to the tile's key width (which is all that dQ, dK, dV
-         * read).
+         * The row tile at i0 of the block at r0: P into pb and dS into ds, both zero past the diagonal up to the
+         * tile's key width (which is all that dQ, dK and dV read).
          */
-        private void scoreGradients(int r0, int r1, float scale) {
-            for (int i0 = r0; i0 < r1; i0 += ROWS) {
-                int n = Math.min(i0 + ROWS, t), width = roundUp(n, TILE), p = (i0 - r0) * keys;
-                AttentionKernels.rowsTimesMatrix(qs, i0 * dp, dp, kt, keys, d, scale, pb, p, keys, width);
-                AttentionKernels.rowsTimesMatrix(dos, i0 * dp, dp, vt, keys, d, 1f, ds, p, keys, width);
-                for (int i = i0; i < n; i++) {
-                    int row = (i - r0) * keys;
-                    Arrays.fill(pb, row + i + 1, row + width, Float.NEGATIVE_INFINITY);   // causal mask: exp gives 0
-                    Simd.expShifted(pb, row, ls[i], width);
-                    Simd.softmaxBackwardRow(ds, row, pb, row, delta[i], scale, width);
-                }
+        private void scoreGradients(int r0, int i0, float scale) {
+            int n = Math.min(i0 + ROWS, t), width = roundUp(n, TILE), p = (i0 - r0) * keys;
+            AttentionKernels.rowsTimesMatrix(qs, i0 * dp, dp, kt, keys, d, scale, pb, p, keys, width);   // S
+            AttentionKernels.rowsTimesMatrix(dos, i0 * dp, dp, vt, keys, d, 1f, ds, p, keys, width);     // dP
+            for (int i = i0; i < n; i++) {
+                int row = (i - r0) * keys;
+                Arrays.fill(pb, row + i + 1, row + width, Float.NEGATIVE_INFINITY);   // causal mask: exp gives 0
+                Simd.expShifted(pb, row, ls[i], width);
+                Simd.softmaxBackwardRow(ds, row, pb, row, delta[i], scale, width);
             }
         }
 
-        /** dQ rows [r0, r1) = dS K, written to dq. */
-        private void queryGradients(AttentionShape s, MemorySegment dq, int b, int h, int r0, int r1) {
-            for (int i0 = r0; i0 < r1; i0 += ROWS) {
-                int n = Math.min(i0 + ROWS, t);
-                AttentionKernels.rowsTimesMatrix(ds, (i0 - r0) * keys, keys, ks, dp, n, 1f, o, 0, dp, dp);
-                for (int i = i0; i < n; i++) {
-                    MemorySegment.copy(o, (i - i0) * dp, dq, F, s.qOffset(b, i, h) * 4, d);
-                }
+        /** dQ = dS K for the row tile at i0, while its dS rows are still in cache; written to dq. */
+        private void queryGradients(AttentionShape s, MemorySegment dq, int b, int h, int r0, int i0) {
+            int n = Math.min(i0 + ROWS, t);
+            AttentionKernels.rowsTimesMatrix(ds, (i0 - r0) * keys, keys, ks, dp, n, 1f, o, 0, dp, dp);
+            for (int i = i0; i < n; i++) {
+                Simd.copy(o, (i - i0) * dp, dq, s.qOffset(b, i, h), d);
             }
         }
 

@@ -29,6 +29,39 @@ public final class Simd {
         return FloatVector.fromMemorySegment(S, m, i * 4, LE);
     }
 
+    /**
+     * dst[o + i] = x[xo + i] for i < n: one row from a segment into a heap array. For rows of a few vectors
+     * (attention packs T rows of D floats per head) this is cheaper than MemorySegment.copy's per-call setup.
+     */
+    public static void copy(MemorySegment x, long xo, float[] dst, int o, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(x, xo + i).intoArray(dst, o + i);
+        }
+        for (; i < n; i++) {
+            dst[o + i] = x.getAtIndex(F, xo + i);
+        }
+    }
+
+    /** x[xo + i] = src[o + i] for i < n: the inverse of {@link #copy(MemorySegment, long, float[], int, int)}. */
+    public static void copy(float[] src, int o, MemorySegment x, long xo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, src, o + i).intoMemorySegment(x, (xo + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            x.setAtIndex(F, xo + i, src[o + i]);
+        }
+    }
+
+    /**
+     * dst[o + i] = a[ao + index[i]] for the lanes i: with index[i] = i * D, column ao of a row-major [lanes, D]
+     * tile as one row (a transpose one vector at a time).
+     */
+    static void gather(float[] a, int ao, int[] index, float[] dst, int o) {
+        FloatVector.fromArray(S, a, ao, index, 0).intoArray(dst, o);
+    }
+
     /** out[i] = a[i] + b[i]. */
     public static void add(MemorySegment out, long o, MemorySegment a, long ao, MemorySegment b, long bo, int n) {
         int i = 0;
