@@ -41,16 +41,17 @@ final class AttentionKernels {
     }
 
     /**
-     * s[r, j] = scale * sum_{c < n} a[r, c] b[c, j] for the ROWS rows r and columns j < width:
-     * a [ROWS, lda] at aOff (broadcast one scalar at a time), b [n, ldb], s [ROWS, lds] at sOff. Serves
-     * S = scale Q K^T (b = K^T), O = P V (b = V, scale 1, which is exact), dP = dO V^T and dQ = dS K.
+     * s[r, j] = sum_{c < n} a[r, c] b[c, j] for the ROWS rows r and columns j < width: a [ROWS, lda] at aOff
+     * (broadcast one scalar at a time), b [n, ldb], s [ROWS, lds] at sOff. Serves S = (scale Q) K^T (b = K^T;
+     * the queries are packed pre-scaled, so that no product needs a scale pass), O = P V (b = V),
+     * dP = dO V^T and dQ = dS K.
      */
-    static void rowsTimesMatrix(float[] a, int aOff, int lda, float[] b, int ldb, int n, float scale,
+    static void rowsTimesMatrix(float[] a, int aOff, int lda, float[] b, int ldb, int n,
                                 float[] s, int sOff, int lds, int width) {
         if (ROWS == 8) {
-            rowsTimesMatrix8(a, aOff, lda, b, ldb, n, scale, s, sOff, lds, width);
+            rowsTimesMatrix8(a, aOff, lda, b, ldb, n, s, sOff, lds, width);
         } else {
-            rowsTimesMatrix4(a, aOff, lda, b, ldb, n, scale, s, sOff, lds, width);
+            rowsTimesMatrix4(a, aOff, lda, b, ldb, n, s, sOff, lds, width);
         }
     }
 
@@ -68,7 +69,7 @@ final class AttentionKernels {
         }
     }
 
-    private static void rowsTimesMatrix4(float[] a, int aOff, int lda, float[] b, int ldb, int n, float scale,
+    private static void rowsTimesMatrix4(float[] a, int aOff, int lda, float[] b, int ldb, int n,
                                          float[] s, int sOff, int lds, int width) {
         for (int j = 0; j < width; j += TILE) {
             FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
@@ -90,14 +91,14 @@ final class AttentionKernels {
                 c31 = a3.fma(b1, c31);
             }
             int o = sOff + j;
-            c00.mul(scale).intoArray(s, o);
-            c01.mul(scale).intoArray(s, o + L);
-            c10.mul(scale).intoArray(s, o + lds);
-            c11.mul(scale).intoArray(s, o + lds + L);
-            c20.mul(scale).intoArray(s, o + 2 * lds);
-            c21.mul(scale).intoArray(s, o + 2 * lds + L);
-            c30.mul(scale).intoArray(s, o + 3 * lds);
-            c31.mul(scale).intoArray(s, o + 3 * lds + L);
+            c00.intoArray(s, o);
+            c01.intoArray(s, o + L);
+            c10.intoArray(s, o + lds);
+            c11.intoArray(s, o + lds + L);
+            c20.intoArray(s, o + 2 * lds);
+            c21.intoArray(s, o + 2 * lds + L);
+            c30.intoArray(s, o + 3 * lds);
+            c31.intoArray(s, o + 3 * lds + L);
         }
     }
 
@@ -138,7 +139,7 @@ final class AttentionKernels {
     }
 
     /** rowsTimesMatrix with 8 rows: 16 accumulators. */
-    private static void rowsTimesMatrix8(float[] a, int aOff, int lda, float[] b, int ldb, int n, float scale,
+    private static void rowsTimesMatrix8(float[] a, int aOff, int lda, float[] b, int ldb, int n,
                                          float[] s, int sOff, int lds, int width) {
         for (int j = 0; j < width; j += TILE) {
             FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00;
@@ -174,22 +175,22 @@ final class AttentionKernels {
                 c71 = a7.fma(b1, c71);
             }
             int o = sOff + j;
-            c00.mul(scale).intoArray(s, o);
-            c01.mul(scale).intoArray(s, o + L);
-            c10.mul(scale).intoArray(s, o + lds);
-            c11.mul(scale).intoArray(s, o + lds + L);
-            c20.mul(scale).intoArray(s, o + 2 * lds);
-            c21.mul(scale).intoArray(s, o + 2 * lds + L);
-            c30.mul(scale).intoArray(s, o + 3 * lds);
-            c31.mul(scale).intoArray(s, o + 3 * lds + L);
-            c40.mul(scale).intoArray(s, o + 4 * lds);
-            c41.mul(scale).intoArray(s, o + 4 * lds + L);
-            c50.mul(scale).intoArray(s, o + 5 * lds);
-            c51.mul(scale).intoArray(s, o + 5 * lds + L);
-            c60.mul(scale).intoArray(s, o + 6 * lds);
-            c61.mul(scale).intoArray(s, o + 6 * lds + L);
-            c70.mul(scale).intoArray(s, o + 7 * lds);
-            c71.mul(scale).intoArray(s, o + 7 * lds + L);
+            c00.intoArray(s, o);
+            c01.intoArray(s, o + L);
+            c10.intoArray(s, o + lds);
+            c11.intoArray(s, o + lds + L);
+            c20.intoArray(s, o + 2 * lds);
+            c21.intoArray(s, o + 2 * lds + L);
+            c30.intoArray(s, o + 3 * lds);
+            c31.intoArray(s, o + 3 * lds + L);
+            c40.intoArray(s, o + 4 * lds);
+            c41.intoArray(s, o + 4 * lds + L);
+            c50.intoArray(s, o + 5 * lds);
+            c51.intoArray(s, o + 5 * lds + L);
+            c60.intoArray(s, o + 6 * lds);
+            c61.intoArray(s, o + 6 * lds + L);
+            c70.intoArray(s, o + 7 * lds);
+            c71.intoArray(s, o + 7 * lds + L);
         }
     }
 

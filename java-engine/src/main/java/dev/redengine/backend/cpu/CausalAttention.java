@@ -71,6 +71,13 @@ final class CausalAttention {
         }
     }
 
+    /** packRows times s: the queries go in as scale Q, so that S = (scale Q) K^T needs no pass of its own. */
+    private static void packRowsScaled(MemorySegment x, long off, int ld, int t, int d, float s, float[] dst, int ldDst) {
+        for (int i = 0; i < t; i++) {
+            Simd.copyScaled(x, off + (long) i * ld, s, dst, i * ldDst, d);
+        }
+    }
+
     /**
      * Copies rows [0, T) of x (row stride ld) transposed into dst [D, ldDst], a tile of lanes rows at a time
      * through tmp [lanes, D]: the rows are copied in, then each column goes out as one vector gathered with
@@ -121,7 +128,7 @@ final class CausalAttention {
      */
     private static final class Forward {
         private final int t, d, dp, keys;
-        private final float[] qs;   // [T rounded up to ROWS, D]: one head's queries
+        private final float[] qs;   // [T rounded up to ROWS, D]: one head's queries times scale
         private final float[] kt;   // [D, keys]: K^T of its KV head
         private final float[] vs;   // [keys, dp]: V of its KV head
         private final float[] sc;   // [ROWS, keys]: one row tile's scores, then exp(score - max)
@@ -153,12 +160,12 @@ final class CausalAttention {
                 packRows(v, s.kvOffset(b, 0, g), kvLd, t, d, vs, dp);
                 packed = b * s.kvHeads() + g;
             }
-            packRows(q, s.qOffset(b, 0, h), qLd, t, d, qs, d);
+            packRowsScaled(q, s.qOffset(b, 0, h), qLd, t, d, scale, qs, d);
             long lBase = s.lseOffset(b, h);
             // a last tile that runs past T computes rows of zero queries, which are never written out
             for (int i0 = 0; i0 < t; i0 += ROWS) {
                 int n = Math.min(i0 + ROWS, t), width = roundUp(n, TILE);   // keys up to the tile's last query
-                AttentionKernels.rowsTimesMatrix(qs, i0 * d, d, kt, keys, d, scale, sc, 0, keys, width);
+                AttentionKernels.rowsTimesMatrix(qs, i0 * d, d, kt, keys, d, sc, 0, keys, width);
                 for (int i = i0; i < n; i++) {
                     int r = (i - i0) * keys;
                     Arrays.fill(sc, r + i + 1, r + width, Float.NEGATIVE_INFINITY);   // causal mask: exp gives 0
@@ -167,7 +174,7 @@ final class CausalAttention {
                     inv[i - i0] = 1 / sum;
                     lse.setAtIndex(F, lBase + i, max + (float) Math.log(sum));
                 }
-                AttentionKernels.rowsTimesMatrix(sc, 0, keys, vs, dp, n, 1f, o, 0, dp, dp);
+                AttentionKernels.rowsTimesMatrix(sc, 0, keys, vs, dp, n, o, 0, dp, dp);
                 for (int i = i0; i < n; i++) {
                     Simd.scale(out, s.qOffset(b, i, h), o, (i - i0) * dp, inv[i - i0], d);
                 }
@@ -177,25 +184,26 @@ final class CausalAttention {
 
     /**
      * One thread's buffers for the backward of one (batch, KV head) after another. Per block of BLOCK queries
-     * of each head in the group, per row tile: P = exp(scale Q K^T - lse) recomputed, dP = dO V^T,
-     * dS = P (dP - delta) scale with delta = rowsum(dO * O) (= rowsum(P * dP), FlashAttention-2), dQ = dS K;
-     * then for the block dK += dS^T Q and dV += P^T dO (contractions over BLOCK rows), dK and dV accumulated on
-     * the heap over the group's heads.
+     * of each head in the group, per row tile: P = exp((scale Q) K^T - lse) recomputed, dP = dO V^T,
+     * dS' = P (dP - delta) with delta = rowsum(dO * O) (= rowsum(P * dP), FlashAttention-2), dQ = scale dS' K;
+     * then for the block dK += dS'^T (scale Q) and dV += P^T dO (contractions over BLOCK rows), dK and dV
+     * accumulated on the heap over the group's heads. The score gradient is dS = scale dS'; the scale is
+     * applied once per row of dQ and through the packed queries for dK, never in a T x T loop.
      */
     private static final class Backward {
         private final int t, d, dp, keys;
         private final float[] kt;    // [D, keys]: K^T, for S
         private final float[] vt;    // [D, keys]: V^T, for dP
         private final float[] ks;    // [keys, dp]: K, for dQ
-        private final float[] qs;    // [T rounded up to ROWS, dp]: one head's queries, for S and dK
+        private final float[] qs;    // [T rounded up to ROWS, dp]: one head's queries times scale, for S and dK
         private final float[] dos;   // [T rounded up to ROWS, dp]: its output gradient, for dP and dV
         private final float[] ls;    // [T]: its lse rows
         private final float[] delta; // [T]: rowsum(dO * O) of its rows
         private final float[] dks;   // [keys, dp]: dK of the KV head
         private final float[] dvs;   // [keys, dp]: dV of the KV head
         private final float[] pb;    // [BLOCK, keys]: scores, then probabilities of one row block, 0 past the diagonal
-        private final float[] ds;    // [BLOCK, keys]: dP, then dS of the row block
-        private final float[] o;     // [ROWS, dp]: dQ rows of one tile
+        private final float[] ds;    // [BLOCK, keys]: dP, then dS' = dS / scale of the row block
+        private final float[] o;     // [ROWS, dp]: dQ / scale rows of one tile
         private final float[] tmp;   // [lanes, D]: rows on their way into kt, vt
         private final int[] index;   // [lanes]: i * D, to gather a column of tmp
 
@@ -233,7 +241,7 @@ final class CausalAttention {
             Arrays.fill(dvs, 0);
             for (int h = g * s.group(); h < (g + 1) * s.group(); h++) {
                 long qOff = s.qOffset(b, 0, h);
-                packRows(q, qOff, qLd, t, d, qs, dp);
+                packRowsScaled(q, qOff, qLd, t, d, scale, qs, dp);
                 packRows(dout, qOff, qLd, t, d, dos, dp);
                 MemorySegment.copy(lse, F, s.lseOffset(b, h) * 4, ls, 0, t);
                 for (int i = 0; i < t; i++) {
@@ -242,8 +250,8 @@ final class CausalAttention {
                 for (int r0 = 0; r0 < t; r0 += BLOCK) {
                     int r1 = Math.min(r0 + BLOCK, t);
                     for (int i0 = r0; i0 < r1; i0 += ROWS) {
-                        scoreGradients(r0, i0, scale);
-                        queryGradients(s, dq, b, h, r0, i0);
+                        scoreGradients(r0, i0);
+                        queryGradients(s, dq, b, h, r0, i0, scale);
                     }
                     keyValueGradients(r0, r1);
                 }
@@ -253,31 +261,31 @@ final class CausalAttention {
         }
 
         /**
-         * The row tile at i0 of the block at r0: P into pb and dS into ds, both zero past the diagonal up to the
+         * The row tile at i0 of the block at r0: P into pb and dS' into ds, both zero past the diagonal up to the
          * tile's key width (which is all that dQ, dK and dV read).
          */
-        private void scoreGradients(int r0, int i0, float scale) {
+        private void scoreGradients(int r0, int i0) {
             int n = Math.min(i0 + ROWS, t), width = roundUp(n, TILE), p = (i0 - r0) * keys;
-            AttentionKernels.rowsTimesMatrix(qs, i0 * dp, dp, kt, keys, d, scale, pb, p, keys, width);   // S
-            AttentionKernels.rowsTimesMatrix(dos, i0 * dp, dp, vt, keys, d, 1f, ds, p, keys, width);     // dP
+            AttentionKernels.rowsTimesMatrix(qs, i0 * dp, dp, kt, keys, d, pb, p, keys, width);    // S
+            AttentionKernels.rowsTimesMatrix(dos, i0 * dp, dp, vt, keys, d, ds, p, keys, width);   // dP
             for (int i = i0; i < n; i++) {
                 int row = (i - r0) * keys;
                 Arrays.fill(pb, row + i + 1, row + width, Float.NEGATIVE_INFINITY);   // causal mask: exp gives 0
                 Simd.expShifted(pb, row, ls[i], width);
-                Simd.softmaxBackwardRow(ds, row, pb, row, delta[i], scale, width);
+                Simd.softmaxBackwardRow(ds, row, pb, row, delta[i], width);
             }
         }
 
-        /** dQ = dS K for the row tile at i0, while its dS rows are still in cache; written to dq. */
-        private void queryGradients(AttentionShape s, MemorySegment dq, int b, int h, int r0, int i0) {
+        /** dQ = scale dS' K for the row tile at i0, while its dS' rows are still in cache; written to dq. */
+        private void queryGradients(AttentionShape s, MemorySegment dq, int b, int h, int r0, int i0, float scale) {
             int n = Math.min(i0 + ROWS, t);
-            AttentionKernels.rowsTimesMatrix(ds, (i0 - r0) * keys, keys, ks, dp, n, 1f, o, 0, dp, dp);
+            AttentionKernels.rowsTimesMatrix(ds, (i0 - r0) * keys, keys, ks, dp, n, o, 0, dp, dp);
             for (int i = i0; i < n; i++) {
-                Simd.copy(o, (i - i0) * dp, dq, s.qOffset(b, i, h), d);
+                Simd.scale(dq, s.qOffset(b, i, h), o, (i - i0) * dp, scale, d);
             }
         }
 
-        /** dK += dS^T Q and dV += P^T dO over the block's rows, for its keys [0, r1). */
+        /** dK += dS'^T (scale Q) and dV += P^T dO over the block's rows, for its keys [0, r1). */
         private void keyValueGradients(int r0, int r1) {
             for (int j0 = 0; j0 < r1; j0 += ROWS) {
                 int i0 = Math.max(r0, j0);   // earlier queries see none of these keys

@@ -43,6 +43,17 @@ public final class Simd {
         }
     }
 
+    /** dst[o + i] = s * x[xo + i] for i < n: {@link #copy(MemorySegment, long, float[], int, int)} and a scale. */
+    public static void copyScaled(MemorySegment x, long xo, float s, float[] dst, int o, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(x, xo + i).mul(s).intoArray(dst, o + i);
+        }
+        for (; i < n; i++) {
+            dst[o + i] = s * x.getAtIndex(F, xo + i);
+        }
+    }
+
     /** x[xo + i] = src[o + i] for i < n: the inverse of {@link #copy(MemorySegment, long, float[], int, int)}. */
     public static void copy(float[] src, int o, MemorySegment x, long xo, int n) {
         int i = 0;
@@ -311,15 +322,14 @@ public final class Simd {
         }
     }
 
-    /** Softmax backward on one row of heap arrays, in place on dp: dp[i] = scale * p[i] * (dp[i] - pdp). */
-    public static void softmaxBackwardRow(float[] dp, int dpo, float[] p, int po, float pdp, float scale, int n) {
+    /** Softmax backward on one row of heap arrays, in place on dp: dp[i] = p[i] * (dp[i] - pdp). */
+    public static void softmaxBackwardRow(float[] dp, int dpo, float[] p, int po, float pdp, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            FloatVector.fromArray(S, dp, dpo + i).sub(pdp).mul(FloatVector.fromArray(S, p, po + i)).mul(scale)
-                    .intoArray(dp, dpo + i);
+            FloatVector.fromArray(S, dp, dpo + i).sub(pdp).mul(FloatVector.fromArray(S, p, po + i)).intoArray(dp, dpo + i);
         }
         for (; i < n; i++) {
-            dp[dpo + i] = scale * p[po + i] * (dp[dpo + i] - pdp);
+            dp[dpo + i] = p[po + i] * (dp[dpo + i] - pdp);
         }
     }
 
