@@ -245,7 +245,7 @@ final class CausalAttention {
                 packRows(dout, qOff, qLd, t, d, dos, dp);
                 MemorySegment.copy(lse, F, s.lseOffset(b, h) * 4, ls, 0, t);
                 for (int i = 0; i < t; i++) {
-                    delta[i] = Simd.dot(dout, qOff + (long) i * qLd, out, qOff + (long) i * qLd, d);
+                    delta[i] = Simd.dot(dos, i * dp, out, qOff + (long) i * qLd, d);   // dO from its packed copy
                 }
                 for (int r0 = 0; r0 < t; r0 += BLOCK) {
                     int r1 = Math.min(r0 + BLOCK, t);

@@ -123,6 +123,20 @@ public final class Simd {
         return sum;
     }
 
+    /** sum_i a[i] * b[i], a on the heap and b a segment. */
+    public static float dot(float[] a, int ao, MemorySegment b, long bo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            acc = FloatVector.fromArray(S, a, ao + i).fma(load(b, bo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[ao + i] * b.getAtIndex(F, bo + i);
+        }
+        return sum;
+    }
+
     /** y[i] += x[i]; y on the heap, x a segment. */
     public static void accumulate(float[] y, int yo, MemorySegment x, long xo, int n) {
         int i = 0;
