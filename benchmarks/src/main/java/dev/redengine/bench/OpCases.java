@@ -14,7 +14,8 @@ import java.util.SplittableRandom;
  * <p>A case is named {@code op:dims}, e.g. {@code rmsnorm:2048x768} (N tokens x d). Bytes count each
  * tensor the op reads once and each it writes once (STREAM convention: no write-allocate traffic), so that
  * GB/s compares directly with a STREAM copy. Flops are only given where the op is not memory-bound
- * (attention: 4*B*H*T*T*D/2 forward, twice that backward).
+ * (attention: 4*B*H*T*T*D/2 forward, twice that backward, the useful work whether or not the backward recomputes
+ * the probabilities).
  */
 public final class OpCases {
     private OpCases() {
@@ -123,26 +124,27 @@ public final class OpCases {
     }
 
     /**
-     * Causal GQA attention. Forward reads q, k, v, writes out and probs [B, H, T, T]; backward reads q, k, v,
-     * dout, probs and writes dq, dk, dv. Flops: 4*B*H*T*T*D/2 forward (QK^T and PV, causal half), twice that
-     * backward.
+     * Causal GQA attention. Forward reads q, k, v, writes out and lse [B, H, T]; backward reads q, k, v, out,
+     * dout, lse and writes dq, dk, dv. Flops: the useful work, 4*B*H*T*T*D/2 forward (QK^T and PV, causal
+     * half) and twice that backward (dP, dQ, dK, dV); the backward also recomputes QK^T from lse (a third more
+     * multiply-adds), which is not counted, so that GFLOP/s stays comparable with a backward that stored P.
      */
     static OpCase attention(Backend be, SplittableRandom rng, int b, int t, int h, int kv, int d, boolean backward) {
         int n = b * t;
         Tensor q = random(be, rng, 1, n, h, d), k = random(be, rng, 1, n, kv, d), v = random(be, rng, 1, n, kv, d);
-        Tensor out = be.allocate(n, h, d), probs = be.allocate(b, h, t, t);
+        Tensor out = be.allocate(n, h, d), lse = be.allocate(b, h, t);
         float scale = (float) (1 / Math.sqrt(d));
-        long qBytes = (long) n * h * d * F, kvBytes = (long) n * kv * d * F, pBytes = (long) b * h * t * t * F;
+        long qBytes = (long) n * h * d * F, kvBytes = (long) n * kv * d * F, lseBytes = (long) b * h * t * F;
         double fwdFlops = 4.0 * b * h * t * t * d / 2;
         String dims = "B=" + b + " T=" + t + " H=" + h + " KV=" + kv + " D=" + d;
         if (!backward) {
-            return new OpCase("attention", dims, 2 * qBytes + 2 * kvBytes + pBytes, fwdFlops,
-                    () -> be.attention(out, probs, q, k, v, b, t, scale));
+            return new OpCase("attention", dims, 2 * qBytes + 2 * kvBytes + lseBytes, fwdFlops,
+                    () -> be.attention(out, lse, q, k, v, b, t, scale));
         }
-        be.attention(out, probs, q, k, v, b, t, scale);
+        be.attention(out, lse, q, k, v, b, t, scale);
         Tensor dout = random(be, rng, 1, n, h, d), dq = be.allocate(n, h, d), dk = be.allocate(n, kv, d), dv = be.allocate(n, kv, d);
-        return new OpCase("attentionBackward", dims, 3 * qBytes + 4 * kvBytes + pBytes, 2 * fwdFlops,
-                () -> be.attentionBackward(dq, dk, dv, dout, q, k, v, probs, b, t, scale));
+        return new OpCase("attentionBackward", dims, 4 * qBytes + 4 * kvBytes + lseBytes, 2 * fwdFlops,
+                () -> be.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, b, t, scale));
     }
 
     /** Forward reads gate, up and writes out; backward reads dout, gate, up and writes dgate, dup. */

@@ -82,14 +82,14 @@ final class TimingBackend implements Backend {
     }
 
     @Override
-    public void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
-        time("attention", () -> be.attention(out, probs, q, k, v, batch, seqLen, scale));
+    public void attention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
+        time("attention", () -> be.attention(out, lse, q, k, v, batch, seqLen, scale));
     }
 
     @Override
-    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
-                                  Tensor probs, int batch, int seqLen, float scale) {
-        time("attentionBackward", () -> be.attentionBackward(dq, dk, dv, dout, q, k, v, probs, batch, seqLen, scale));
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out,
+                                  Tensor lse, int batch, int seqLen, float scale) {
+        time("attentionBackward", () -> be.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, batch, seqLen, scale));
     }
 
     @Override public void swiglu(Tensor out, Tensor gate, Tensor up) { time("swiglu", () -> be.swiglu(out, gate, up)); }

@@ -21,7 +21,9 @@ import java.util.SplittableRandom;
  * </pre>
  * with N = B * T tokens and P_matmul the weights that take part in a matmul (every linear layer and the LM
  * head; not the embedding table, which is a lookup, nor the norm gains). {@link #flopsAllParams} gives the
- * looser 6 * P_total * N + attention figure for comparison.
+ * looser 6 * P_total * N + attention figure for comparison. The attention term is the useful work: the
+ * backward also recomputes the probabilities from the saved log-sum-exp (one more Q K^T, 4*B*H*T*T*D/2 / 2
+ * per layer), which is not counted, so that figures stay comparable with a backward that stored them.
  */
 public final class TrainStep {
     public final ModelConfig config;
@@ -83,7 +85,7 @@ public final class TrainStep {
         return p;
     }
 
-    /** Attention flops of one step: forward 4*B*H*T*T*D/2 per layer, backward twice that. */
+    /** Attention flops of one step: forward 4*B*H*T*T*D/2 per layer, backward twice that (recomputing P not counted). */
     public double attentionFlops() {
         double fwd = 4.0 * batch * config.numHeads() * seqLen * (double) seqLen * config.headDim() / 2;
         return config.numLayers() * 3 * fwd;

@@ -133,14 +133,25 @@ public interface Backend extends AutoCloseable {
 
     /**
      * Causal softmax attention with grouped-query heads. q [B, T, H, D]; k, v [B, T, KV, D] (H % KV == 0,
-     * query head h reads KV head h / (H / KV)); out [B, T, H, D]; probs [B, H, T, T] is saved for backward
-     * (entries above the diagonal are zero). scale is usually 1 / sqrt(D).
+     * query head h reads KV head h / (H / KV)); out [B, T, H, D]. scale is usually 1 / sqrt(D).
+     *
+     * <p>For the backward pass it saves only lse [B, H, T] (float32): the log-sum-exp of each query row's
+     * scaled scores s_ij = scale q_i . k_j over its keys j <= i, i.e. max_j s_ij + log sum_j exp(s_ij - max).
+     * The probabilities P [B, H, T, T] are never stored: that buffer is O(T^2) (17 GB for a 10M Llama at
+     * B = 4, T = 4096), whereas lse is O(T), so long sequences fit, and a device backend can implement the
+     * same contract with a fused (FlashAttention) kernel that keeps its score tiles on chip.
      */
-    void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale);
+    void attention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale);
 
-    /** Gradients of {@link #attention}: dq, dk, dv overwritten. */
-    void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
-                           Tensor probs, int batch, int seqLen, float scale);
+    /**
+     * Gradients of {@link #attention}: dq [B, T, H, D], dk, dv [B, T, KV, D] overwritten, given dout [B, T, H, D]
+     * and what the forward read and saved (q, k, v, out, lse). Implementations recompute the probabilities tile
+     * by tile, P_ij = exp(scale q_i . k_j - lse_i), and use the FlashAttention-2 identity
+     * dS = P * (dP - rowsum(dout * out)) (rowsum(P * dP) = dout_i . out_i, which costs O(T D) instead of
+     * O(T^2)), so that no T x T buffer exists here either: per thread, memory is O(tile x T) or O(T x D).
+     */
+    void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out,
+                           Tensor lse, int batch, int seqLen, float scale);
 
     /** out = silu(gate) * up, elementwise. All [N, F]. */
     void swiglu(Tensor out, Tensor gate, Tensor up);

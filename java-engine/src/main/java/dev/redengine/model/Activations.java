@@ -33,7 +33,7 @@ public final class Activations {
         public final Tensor q;         // [N, H*D]   attention input, after norm and RoPE
         public final Tensor k;         // [N, KV*D]
         public final Tensor v;         // [N, KV*D]
-        public final Tensor probs;     // [B, H, T, T]
+        public final Tensor lse;       // [B, H, T]  log-sum-exp of each query's attention scores (no T x T probabilities)
         public final Tensor att;       // [N, H*D]
         public final Tensor mid;       // [N, d]     residual after attention
         public final Tensor ln2;       // [N, d]
@@ -53,7 +53,7 @@ public final class Activations {
             q = be.allocate(n, c.qDim());
             k = be.allocate(n, c.kvDim());
             v = be.allocate(n, c.kvDim());
-            probs = be.allocate(batch, c.numHeads(), seqLen, seqLen);
+            lse = be.allocate(batch, c.numHeads(), seqLen);
             att = be.allocate(n, c.qDim());
             mid = be.allocate(n, d);
             ln2 = be.allocate(n, d);

@@ -159,8 +159,8 @@ public final class CausalLM {
             w.v().forward(be, s.v, s.ln1);                                // [N, KV*D]
             be.rope(s.q.view(n, heads, dh), ropeCos, ropeSin, a.seqLen);
             be.rope(s.k.view(n, kv, dh), ropeCos, ropeSin, a.seqLen);
-            be.attention(s.att.view(n, heads, dh), s.probs, s.q.view(n, heads, dh), s.k.view(n, kv, dh),
-                    s.v.view(n, kv, dh), a.batch, a.seqLen, scale);
+            be.attention(s.att.view(n, heads, dh), s.lse, s.q.view(n, heads, dh), s.k.view(n, kv, dh),
+                    s.v.view(n, kv, dh), a.batch, a.seqLen, scale);         // att [N, H*D], lse [B, H, T]
             w.o().forward(be, s.mid, s.att);                              // [N, d]
             be.add(s.mid, s.mid, x);
             // MLP block
@@ -204,7 +204,8 @@ public final class CausalLM {
             // attention block: mid = x + o(attention(rope(q), rope(k), v))
             w.o().backward(be, g.att, false, g.residual, s.att);
             be.attentionBackward(g.q.view(n, heads, dh), g.k.view(n, kv, dh), g.v.view(n, kv, dh), g.att.view(n, heads, dh),
-                    s.q.view(n, heads, dh), s.k.view(n, kv, dh), s.v.view(n, kv, dh), s.probs, a.batch, a.seqLen, scale);
+                    s.q.view(n, heads, dh), s.k.view(n, kv, dh), s.v.view(n, kv, dh), s.att.view(n, heads, dh), s.lse,
+                    a.batch, a.seqLen, scale);
             be.ropeBackward(g.q.view(n, heads, dh), ropeCos, ropeSin, a.seqLen);
             be.ropeBackward(g.k.view(n, kv, dh), ropeCos, ropeSin, a.seqLen);
             Tensor dq = g.q, dk = g.k;

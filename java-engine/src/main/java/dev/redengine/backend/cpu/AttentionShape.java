@@ -2,7 +2,7 @@ package dev.redengine.backend.cpu;
 
 import dev.redengine.tensor.Tensor;
 
-/** Index arithmetic for q [B, T, H, D] and k, v [B, T, KV, D] shared by attention forward and backward. */
+/** Index arithmetic for q [B, T, H, D], k, v [B, T, KV, D] and lse [B, H, T] shared by attention forward and backward. */
 record AttentionShape(int seqLen, int heads, int kvHeads, int dim) {
 
     static AttentionShape of(Tensor q, Tensor k, int batch, int seqLen) {
@@ -27,5 +27,17 @@ record AttentionShape(int seqLen, int heads, int kvHeads, int dim) {
 
     long kvOffset(int b, int t, int g) {
         return (((long) b * seqLen + t) * kvHeads + g) * dim;
+    }
+
+    /** Where row 0 of (batch b, head h) lies in lse [B, H, T]. */
+    long lseOffset(int b, int h) {
+        return ((long) b * heads + h) * seqLen;
+    }
+
+    void requireLse(Tensor lse, int batch) {
+        if (lse.numel() != (long) batch * heads * seqLen) {
+            throw new IllegalArgumentException("attention lse " + lse + " is not [B, H, T] = [" + batch + ", " + heads
+                    + ", " + seqLen + "]");
+        }
     }
 }

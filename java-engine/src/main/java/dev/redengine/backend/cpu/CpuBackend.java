@@ -288,16 +288,16 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public void attention(Tensor out, Tensor probs, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
-        requireF32(out, probs, q, k, v);
-        CausalAttention.forward(parallel, out, probs, q, k, v, batch, seqLen, scale);
+    public void attention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
+        requireF32(out, lse, q, k, v);
+        CausalAttention.forward(parallel, out, lse, q, k, v, batch, seqLen, scale);
     }
 
     @Override
-    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v,
-                                  Tensor probs, int batch, int seqLen, float scale) {
-        requireF32(dq, dk, dv, dout, q, k, v, probs);
-        CausalAttention.backward(parallel, dq, dk, dv, dout, q, k, v, probs, batch, seqLen, scale);
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out,
+                                  Tensor lse, int batch, int seqLen, float scale) {
+        requireF32(dq, dk, dv, dout, q, k, v, out, lse);
+        CausalAttention.backward(parallel, dq, dk, dv, dout, q, k, v, out, lse, batch, seqLen, scale);
     }
 
     @Override

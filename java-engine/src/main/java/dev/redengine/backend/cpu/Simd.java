@@ -8,7 +8,6 @@ import jdk.incubator.vector.VectorSpecies;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
-import java.util.Arrays;
 
 /**
  * Every Vector API loop of the CPU backend's elementwise and row ops lives here (the matmul has its own
@@ -34,6 +33,50 @@ public final class Simd {
 
     private static FloatVector load(MemorySegment m, long i) {
         return FloatVector.fromMemorySegment(S, m, i * 4, LE);
+    }
+
+    /**
+     * dst[o + i] = x[xo + i] for i < n: one row from a segment into a heap array. For rows of a few vectors
+     * (attention packs T rows of D floats per head) this is cheaper than MemorySegment.copy's per-call setup.
+     */
+    public static void copy(MemorySegment x, long xo, float[] dst, int o, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(x, xo + i).intoArray(dst, o + i);
+        }
+        for (; i < n; i++) {
+            dst[o + i] = x.getAtIndex(F, xo + i);
+        }
+    }
+
+    /** dst[o + i] = s * x[xo + i] for i < n: {@link #copy(MemorySegment, long, float[], int, int)} and a scale. */
+    public static void copyScaled(MemorySegment x, long xo, float s, float[] dst, int o, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            load(x, xo + i).mul(s).intoArray(dst, o + i);
+        }
+        for (; i < n; i++) {
+            dst[o + i] = s * x.getAtIndex(F, xo + i);
+        }
+    }
+
+    /** x[xo + i] = src[o + i] for i < n: the inverse of {@link #copy(MemorySegment, long, float[], int, int)}. */
+    public static void copy(float[] src, int o, MemorySegment x, long xo, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector.fromArray(S, src, o + i).intoMemorySegment(x, (xo + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            x.setAtIndex(F, xo + i, src[o + i]);
+        }
+    }
+
+    /**
+     * dst[o + i] = a[ao + index[i]] for the lanes i: with index[i] = i * D, column ao of a row-major [lanes, D]
+     * tile as one row (a transpose one vector at a time).
+     */
+    static void gather(float[] a, int ao, int[] index, float[] dst, int o) {
+        FloatVector.fromArray(S, a, ao, index, 0).intoArray(dst, o);
     }
 
     /** out[i] = a[i] + b[i]. */
@@ -82,6 +125,20 @@ public final class Simd {
         float sum = acc.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];
+        }
+        return sum;
+    }
+
+    /** sum_i a[i] * b[i], a on the heap and b a segment. */
+    public static float dot(float[] a, int ao, MemorySegment b, long bo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            acc = FloatVector.fromArray(S, a, ao + i).fma(load(b, bo + i), acc);
+        }
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            sum += a[ao + i] * b.getAtIndex(F, bo + i);
         }
         return sum;
     }
@@ -329,30 +386,32 @@ public final class Simd {
         }
     }
 
-    /** Softmax backward on one row of heap arrays, in place on dp: dp[i] = scale * p[i] * (dp[i] - pdp). */
-    public static void softmaxBackwardRow(float[] dp, int dpo, float[] p, int po, float pdp, float scale, int n) {
+    /** Softmax backward on one row of heap arrays, in place on dp: dp[i] = p[i] * (dp[i] - pdp). */
+    public static void softmaxBackwardRow(float[] dp, int dpo, float[] p, int po, float pdp, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            FloatVector.fromArray(S, dp, dpo + i).sub(pdp).mul(FloatVector.fromArray(S, p, po + i)).mul(scale)
-                    .intoArray(dp, dpo + i);
+            FloatVector.fromArray(S, dp, dpo + i).sub(pdp).mul(FloatVector.fromArray(S, p, po + i)).intoArray(dp, dpo + i);
         }
         for (; i < n; i++) {
-            dp[dpo + i] = scale * p[po + i] * (dp[dpo + i] - pdp);
+            dp[dpo + i] = p[po + i] * (dp[dpo + i] - pdp);
         }
     }
 
-    /**
-     * In place on a heap row x[o, o + width), width a multiple of the lanes: x[i] = exp(x[i] - max) for
-     * i < n, max over those n, and 0 for the rest (masked out as -infinity first, so that every pass runs
-     * on whole vectors). Returns the sum, accumulated in float lanes (n is a sequence length, not a vocabulary).
-     */
-    public static float expBelow(float[] x, int o, int n, int width) {
-        Arrays.fill(x, o + n, o + width, Float.NEGATIVE_INFINITY);
+    /** max_i x[o + i] over a heap row of width floats, width a multiple of the lanes. */
+    public static float max(float[] x, int o, int width) {
         FloatVector max = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
         for (int i = 0; i < width; i += S.length()) {
             max = max.max(FloatVector.fromArray(S, x, o + i));
         }
-        float shift = max.reduceLanes(VectorOperators.MAX);
+        return max.reduceLanes(VectorOperators.MAX);
+    }
+
+    /**
+     * In place on a heap row x[o, o + width), width a multiple of the lanes: x[i] = exp(x[i] - shift), so that
+     * entries masked as -infinity become 0 and every pass runs on whole vectors. Returns the sum, accumulated
+     * in float lanes (width is a sequence length, not a vocabulary).
+     */
+    public static float expShifted(float[] x, int o, float shift, int width) {
         FloatVector sum = FloatVector.zero(S);
         for (int i = 0; i < width; i += S.length()) {
             FloatVector e = FloatVector.fromArray(S, x, o + i).sub(shift).lanewise(VectorOperators.EXP);

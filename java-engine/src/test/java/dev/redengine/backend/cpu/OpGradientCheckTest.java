@@ -6,6 +6,8 @@ import dev.redengine.testutil.FiniteDifference;
 import dev.redengine.testutil.HostTensors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -136,44 +138,52 @@ class OpGradientCheckTest {
         }
     }
 
-    @Test
-    void attentionWithGroupedHeads() {
-        int b = 2, t = 6, h = 4, kv = 2, d = 5;
+    /**
+     * Causal GQA attention at edge shapes: T = 1; T past one key tile and past one backward block (64) and not a
+     * multiple of either; GQA ratios 1, 2, 3 and 4; D below, between and at vector widths. The backward
+     * recomputes the probabilities from the saved lse; out and lse are also checked against a direct softmax.
+     */
+    @ParameterizedTest(name = "B={0} T={1} H={2} KV={3} D={4}")
+    @CsvSource({"1, 1, 2, 1, 3", "2, 6, 4, 2, 5", "1, 37, 3, 1, 7", "1, 70, 4, 1, 9", "2, 11, 2, 2, 16"})
+    void attentionWithGroupedHeads(int b, int t, int h, int kv, int d) {
         float scale = (float) (1 / Math.sqrt(d));
         Tensor q = random(1, b * t, h, d), k = random(1, b * t, kv, d), v = random(1, b * t, kv, d);
-        Tensor r = random(1, b * t, h, d), out = BE.allocate(b * t, h, d), probs = BE.allocate(b, h, t, t);
+        Tensor r = random(1, b * t, h, d), out = BE.allocate(b * t, h, d), lse = BE.allocate(b, h, t);
         Supplier<Double> loss = () -> {
-            BE.attention(out, probs, q, k, v, b, t, scale);
+            BE.attention(out, lse, q, k, v, b, t, scale);
             return dot(out, r);
         };
         loss.get();
         Tensor dq = BE.allocate(b * t, h, d), dk = BE.allocate(b * t, kv, d), dv = BE.allocate(b * t, kv, d);
-        BE.attentionBackward(dq, dk, dv, r, q, k, v, probs, b, t, scale);
+        BE.attentionBackward(dq, dk, dv, r, q, k, v, out, lse, b, t, scale);
         check("dq", q, dq, loss);
         check("dk", k, dk, loss);
         check("dv", v, dv, loss);
         loss.get();
-        // forward against a direct softmax for one (batch, head, position)
-        int bb = 1, hh = 3, tt = 4, g = hh / (h / kv);
-        double[] s = new double[tt + 1];
-        double max = Double.NEGATIVE_INFINITY, sum = 0;
-        for (int j = 0; j <= tt; j++) {
-            for (int i = 0; i < d; i++) {
-                s[j] += get(q, (((long) bb * t + tt) * h + hh) * d + i) * get(k, (((long) bb * t + j) * kv + g) * d + i);
-            }
-            s[j] *= scale;
-            max = Math.max(max, s[j]);
-        }
-        for (int j = 0; j <= tt; j++) {
-            s[j] = Math.exp(s[j] - max);
-            sum += s[j];
-        }
-        for (int i = 0; i < d; i++) {
-            double o = 0;
+        // forward against a direct softmax for the last position of the last (batch, head) and for position 0
+        for (int tt : new int[] {t - 1, 0}) {
+            int bb = b - 1, hh = h - 1, g = hh / (h / kv);
+            double[] s = new double[tt + 1];
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
             for (int j = 0; j <= tt; j++) {
-                o += s[j] / sum * get(v, (((long) bb * t + j) * kv + g) * d + i);
+                for (int i = 0; i < d; i++) {
+                    s[j] += get(q, (((long) bb * t + tt) * h + hh) * d + i) * get(k, (((long) bb * t + j) * kv + g) * d + i);
+                }
+                s[j] *= scale;
+                max = Math.max(max, s[j]);
             }
-            assertEquals(o, get(out, (((long) bb * t + tt) * h + hh) * d + i), 1e-5);
+            for (int j = 0; j <= tt; j++) {
+                s[j] = Math.exp(s[j] - max);
+                sum += s[j];
+            }
+            assertEquals(max + Math.log(sum), get(lse, ((long) bb * h + hh) * t + tt), 1e-5, "lse");
+            for (int i = 0; i < d; i++) {
+                double o = 0;
+                for (int j = 0; j <= tt; j++) {
+                    o += s[j] / sum * get(v, (((long) bb * t + j) * kv + g) * d + i);
+                }
+                assertEquals(o, get(out, (((long) bb * t + tt) * h + hh) * d + i), 1e-5, "out");
+            }
         }
     }
 
