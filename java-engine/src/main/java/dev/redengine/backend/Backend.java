@@ -137,9 +137,10 @@ public interface Backend extends AutoCloseable {
      *
      * <p>For the backward pass it saves only lse [B, H, T] (float32): the log-sum-exp of each query row's
      * scaled scores s_ij = scale q_i . k_j over its keys j <= i, i.e. max_j s_ij + log sum_j exp(s_ij - max).
-     * The probabilities P [B, H, T, T] are never stored: that buffer is O(T^2) (17 GB for a 10M Llama at
-     * B = 4, T = 4096), whereas lse is O(T), so long sequences fit, and a device backend can implement the
-     * same contract with a fused (FlashAttention) kernel that keeps its score tiles on chip.
+     * The probabilities P [B, H, T, T] are never stored: that buffer is O(T^2) (2 GiB per layer, 17 GB over the
+     * 8 layers of a 10M Llama at B = 4, T = 4096), whereas lse is O(T), so long sequences fit, and a device
+     * backend can implement the same contract with a fused (FlashAttention) kernel that keeps its score tiles
+     * on chip.
      */
     void attention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale);
 

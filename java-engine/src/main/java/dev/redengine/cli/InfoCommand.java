@@ -12,6 +12,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
@@ -60,18 +61,24 @@ final class InfoCommand implements Callable<Integer> {
         out.printf("parameters    %,d (embedding %,d%s, %,d per layer)%n", m.parameters(), embed,
                 c.tieWordEmbeddings() ? ", tied with the LM head" : ", LM head " + String.format("%,d", embed),
                 ParameterSpec.of(c).stream().filter(s -> s.name().startsWith("model.layers.0.")).mapToLong(ParameterSpec::numel).sum());
-        try (ShardedCheckpoint ck = ShardedCheckpoint.open(model)) {
-            Map<String, long[]> byDtype = new TreeMap<>();
-            for (String name : ck.names()) {
-                TensorInfo info = ck.info(name);
-                long[] acc = byDtype.computeIfAbsent(info.dtype().name(), k -> new long[2]);
-                acc[0]++;
-                acc[1] += info.end() - info.begin();
+        if (Files.isDirectory(model) && !Files.exists(model.resolve(ShardedCheckpoint.SINGLE_FILE))
+                && !Files.exists(model.resolve(ShardedCheckpoint.INDEX_FILE))) {
+            // a config-only folder is what train --from-scratch starts from: size it before training
+            out.printf("stored        no weights (config.json only)%n");
+        } else {
+            try (ShardedCheckpoint ck = ShardedCheckpoint.open(model)) {
+                Map<String, long[]> byDtype = new TreeMap<>();
+                for (String name : ck.names()) {
+                    TensorInfo info = ck.info(name);
+                    long[] acc = byDtype.computeIfAbsent(info.dtype().name(), k -> new long[2]);
+                    acc[0]++;
+                    acc[1] += info.end() - info.begin();
+                }
+                StringBuilder sb = new StringBuilder();
+                byDtype.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append(" x ").append(v[0])
+                        .append(" tensors (").append(MemoryEstimate.human(v[1])).append(")"));
+                out.printf("stored        %s in %d file(s)%n", sb, ck.shards().size());
             }
-            StringBuilder sb = new StringBuilder();
-            byDtype.forEach((k, v) -> sb.append(sb.isEmpty() ? "" : ", ").append(k).append(" x ").append(v[0])
-                    .append(" tensors (").append(MemoryEstimate.human(v[1])).append(")"));
-            out.printf("stored        %s in %d file(s)%n", sb, ck.shards().size());
         }
         out.printf("memory        float32 weights %s; inference at B=%d, T=%d: %s; training (weights, grads, Adam moments, activations): %s%n",
                 MemoryEstimate.human(m.weightBytes()), batch, t, MemoryEstimate.human(m.inferenceBytes()),

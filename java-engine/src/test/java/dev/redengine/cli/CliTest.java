@@ -78,6 +78,16 @@ class CliTest {
     }
 
     @Test
+    void infoSizesAConfigOnlyFolder() throws IOException {
+        Path m = tmp.resolve("config-only");
+        Files.createDirectories(m);
+        Files.copy(Fixtures.dir("tiny-llama").resolve("config.json"), m.resolve("config.json"));
+        Result r = run("info", "--model", m.toString(), "--seq-len", "32", "--batch", "2");
+        assertEquals(0, r.code, r.err);
+        assertTrue(r.out.contains("no weights (config.json only)") && r.out.contains("inference at B=2, T=32"), r.out);
+    }
+
+    @Test
     void helpNamesTheCpuPath() {
         Result r = run("--help");
         assertEquals(0, r.code);
