@@ -7,6 +7,8 @@ import dev.redengine.backend.Backend;
 import dev.redengine.data.CalibrationLoader;
 import dev.redengine.data.CalibrationSet;
 import dev.redengine.train.AdamW;
+import dev.redengine.train.Checkpoint;
+import dev.redengine.train.DataOrder;
 import dev.redengine.train.LmTrainer;
 import dev.redengine.train.LrSchedule;
 import dev.redengine.io.HfModelReader;
@@ -23,7 +25,6 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /** Next-token training of a plain model with AdamW; the result is an HF folder. */
@@ -77,14 +78,41 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", required = true, description = "Output HF folder (written atomically file by file, with trainer_state.json).")
     Path out;
 
+    @Option(names = "--save-every", defaultValue = "0", description = "Write a checkpoint under --out/checkpoints/step-N every N steps and at the end; 0 = none (default: ${DEFAULT-VALUE}).")
+    int saveEvery;
+
+    @Option(names = "--keep-checkpoints", defaultValue = "0", description = "Keep only the newest N checkpoints; 0 = all (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--stop-after", description = "End this invocation after N steps with a checkpoint (continue later with --resume).")
+    Integer stopAfter;
+
+    @Option(names = "--resume", description = "Continue from the newest complete checkpoint under --out/checkpoints, up to --steps. "
+            + "The other arguments must be those of the run that wrote it; with the same --threads the result is the one an uninterrupted run gives.")
+    boolean resume;
+
     @Mixin
     BackendOptions backend;
+
+    /** The arguments that fix a run's result: a checkpoint records them and --resume must match them. */
+    private ObjectNode runArgs() {
+        ObjectNode a = new ObjectMapper().createObjectNode();
+        a.put("model", model.toAbsolutePath().normalize().toString()).put("from_scratch", fromScratch)
+                .put("data", data.toAbsolutePath().normalize().toString()).put("seq_len", seqLen)
+                .put("samples", samples == null ? -1 : samples).put("steps", steps).put("batch", batch).put("lr", lr)
+                .put("warmup", warmup).put("weight_decay", (double) weightDecay).put("clip", (double) clip).put("seed", seed);
+        return a;
+    }
 
     @Override
     public Integer call() throws Exception {
         if (steps <= 0 || batch <= 0) {
             throw new IllegalArgumentException("--steps and --batch must be positive");
         }
+        if (saveEvery < 0 || keepCheckpoints < 0 || (stopAfter != null && stopAfter <= 0)) {
+            throw new IllegalArgumentException("--save-every and --keep-checkpoints must be >= 0, --stop-after > 0");
+        }
+        Path checkpoints = out.resolve("checkpoints");
         PrintWriter log = spec.commandLine().getErr();
         try (Backend be = backend.open()) {
             ModelConfig config = ModelConfig.load(model);
@@ -99,26 +127,43 @@ final class TrainCommand implements Callable<Integer> {
                     batch, seqLen);
             ObjectNode state = new ObjectMapper().createObjectNode();
             ArrayNode history = state.putArray("log");
-            int[] order = shuffled(set.numSequences(), new SplittableRandom(seed));
-            int cursor = 0;
+            DataOrder order = new DataOrder(set.numSequences(), seed);
+            int first = 1;
+            if (resume) {
+                Path from = Checkpoint.newest(checkpoints).orElseThrow(() -> new IllegalArgumentException(
+                        "--resume: no complete checkpoint under " + checkpoints));
+                Checkpoint.State st = Checkpoint.load(from, runArgs(), trainer, be);
+                order = new DataOrder(set.numSequences(), seed, st.data());
+                st.log().forEach(history::add);
+                first = st.step() + 1;
+                log.printf("resumed from %s%n", from);
+            }
+            int last = stopAfter == null ? steps : Math.min(steps, first - 1 + stopAfter);
             long start = System.nanoTime();
-            for (int s = 1; s <= steps; s++) {
+            for (int s = first; s <= last; s++) {
                 int[] ids = new int[batch * seqLen];
                 for (int b = 0; b < batch; b++) {
-                    if (cursor == order.length) {
-                        order = shuffled(order.length, new SplittableRandom(seed + s));
-                        cursor = 0;
-                    }
-                    System.arraycopy(set.sequence(order[cursor++]), 0, ids, b * seqLen, seqLen);
+                    System.arraycopy(set.sequence(order.next(s)), 0, ids, b * seqLen, seqLen);
                 }
                 trainer.step(ids);
-                if (s % logEvery == 0 || s == 1 || s == steps) {
+                boolean save = (saveEvery > 0 && (s % saveEvery == 0 || s == steps)) || (stopAfter != null && s == last);
+                // a checkpoint also reads the metrics, so that it holds no loss sum half-way through a log interval
+                if (s % logEvery == 0 || s == first || s == last || save) {
                     LmTrainer.Metrics st = trainer.read(); // the only host read: loss averaged since the last one
                     double secs = (System.nanoTime() - start) / 1e9;
                     log.printf("step %5d/%d  loss %.4f  grad norm %.3f  lr %.2e  %.0f tokens/s%n", s, steps, st.loss(),
-                            st.gradNorm(), st.lr(), (double) s * batch * seqLen / secs);
+                            st.gradNorm(), st.lr(), (double) (s - first + 1) * batch * seqLen / secs);
                     history.addObject().put("step", s).put("loss", st.loss()).put("grad_norm", st.gradNorm()).put("lr", st.lr());
                 }
+                if (save) {
+                    Path dir = Checkpoint.save(checkpoints, new Checkpoint.State(s, order.position(), runArgs(), history),
+                            config, trainer, be, keepCheckpoints);
+                    log.printf("checkpoint %s%n", dir);
+                }
+            }
+            if (last < steps) {
+                log.printf("stopped after step %d of %d; continue with --resume%n", last, steps);
+                return 0;
             }
             state.put("steps", steps).put("batch", batch).put("seq_len", seqLen).put("lr", lr).put("seed", seed)
                     .put("data", data.toString()).put("from_scratch", fromScratch);
@@ -128,19 +173,5 @@ final class TrainCommand implements Callable<Integer> {
             log.printf("wrote %s%n", out);
         }
         return 0;
-    }
-
-    private static int[] shuffled(int n, SplittableRandom rng) {
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        return a;
     }
 }

@@ -32,6 +32,7 @@ public final class AdamW {
     private final Backend be;
     private final Settings s;
     private final Parameters grads;
+    private final Parameters m, v;   // first and second moments, the parameters' names and layout
     private final List<Parameters.Span> paramSpans, gradSpans, mSpans, vSpans;
     private final Tensor scalars;   // [OptimizerScalars.SIZE]
     private final Tensor lrTable;   // [S] the learning rate of steps 1..S
@@ -48,8 +49,10 @@ public final class AdamW {
         }
         this.paramSpans = params.spans();
         this.gradSpans = grads.spans();
-        this.mSpans = Parameters.allocateLike(be, params).spans();
-        this.vSpans = Parameters.allocateLike(be, params).spans();
+        this.m = Parameters.allocateLike(be, params);
+        this.v = Parameters.allocateLike(be, params);
+        this.mSpans = m.spans();
+        this.vSpans = v.spans();
         for (int i = 0; i < paramSpans.size(); i++) {
             if (i >= gradSpans.size() || gradSpans.get(i).tensor().numel() != paramSpans.get(i).tensor().numel()) {
                 throw new IllegalArgumentException("parameters and gradients are laid out differently");
@@ -67,6 +70,16 @@ public final class AdamW {
     /** The optimizer scalars [OptimizerScalars.SIZE] on the device: the loss sum accumulates into a view of it. */
     public Tensor scalars() {
         return scalars;
+    }
+
+    /** The first moments (same names and layout as the parameters): what a checkpoint saves. */
+    public Parameters firstMoments() {
+        return m;
+    }
+
+    /** The second moments. */
+    public Parameters secondMoments() {
+        return v;
     }
 
     /** A [1] view of one slot of {@link #scalars()}. */

@@ -27,6 +27,14 @@ public final class LmTrainer {
         this.optimizer = new AdamW(model.backend(), settings, model.parameters(), model.gradients(), schedule);
     }
 
+    public AdamW optimizer() {
+        return optimizer;
+    }
+
+    public CausalLM model() {
+        return model;
+    }
+
     /** Queues one optimiser step on ids [B * T]. */
     public void step(int[] ids) {
         model.setInput(acts, ids);
