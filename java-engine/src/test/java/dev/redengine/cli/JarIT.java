@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -75,6 +76,85 @@ class JarIT {
             float[] g = ref.readFloat32("grad.model.layers.1.self_attn.q_norm.weight");
             assertTrue(Fixtures.maxDiff(g, got.readFloat32("grad.model.layers.1.self_attn.q_norm.weight")) <= 1e-3 * Fixtures.maxAbs(g));
         }
+    }
+
+    /**
+     * Starts a long train through the jar (so through the relaunch) and waits until it prints its first step;
+     * returns the parent process and the relaunched JVM under it.
+     */
+    private ProcessHandle[] startLongTrain(Process[] parent) throws Exception {
+        Path model = models().resolve("tiny-llama");
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
+                System.getProperty("redengine.jar"), "train", "--model", model.toString(), "--data",
+                model.resolve("example-input.safetensors").toString(), "--seq-len", "16", "--batch", "1",
+                "--steps", "100000000", "--log-every", "1", "--threads", "1", "--out", tmp.resolve("never").toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        parent[0] = p;
+        CountDownLatch stepping = new CountDownLatch(1);
+        StringBuffer seen = new StringBuffer();
+        Thread.ofPlatform().daemon().start(() -> {
+            try (var r = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    if (seen.length() < 4000) {
+                        seen.append(line).append('\n');
+                    }
+                    if (line.startsWith("step")) {
+                        stepping.countDown();
+                    }
+                }
+            } catch (IOException ignored) {
+                // the pipe closes when the processes are gone
+            }
+        });
+        assertTrue(stepping.await(60, TimeUnit.SECONDS), "train never printed a step: " + seen);
+        List<ProcessHandle> children = p.toHandle().descendants().toList();
+        assertEquals(1, children.size(), "one relaunched JVM expected: " + children);
+        return new ProcessHandle[]{p.toHandle(), children.getFirst()};
+    }
+
+    private void assertStoppingTheParentStopsTheChild(boolean sigkill) throws Exception {
+        Process[] parent = new Process[1];
+        ProcessHandle child = null;
+        try {
+            child = startLongTrain(parent)[1];
+            if (sigkill) {
+                parent[0].destroyForcibly();
+            } else {
+                parent[0].destroy();
+            }
+            assertTrue(parent[0].waitFor(15, TimeUnit.SECONDS), "the parent did not stop");
+            ProcessHandle c = child;
+            assertTrue(waitUntil(() -> !c.isAlive(), 10_000),
+                    "the relaunched JVM " + child.pid() + " is still running after the parent was stopped");
+        } finally {
+            if (parent[0] != null) {
+                parent[0].destroyForcibly();
+            }
+            if (child != null) {
+                child.destroyForcibly();
+            }
+        }
+    }
+
+    private static boolean waitUntil(java.util.function.BooleanSupplier done, long millis) throws InterruptedException {
+        long end = System.nanoTime() + millis * 1_000_000;
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return true;
+    }
+
+    @Test
+    void sigkillOfTheParentStopsTheRelaunchedJvm() throws Exception {
+        assertStoppingTheParentStopsTheChild(true);
+    }
+
+    @Test
+    void sigtermOfTheParentStopsTheRelaunchedJvm() throws Exception {
+        assertStoppingTheParentStopsTheChild(false);
     }
 
     @Test
