@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The shaded jar run exactly as the README says, {@code java -jar red-engine.jar ...} with no extra JVM flags:
@@ -155,6 +156,41 @@ class JarIT {
     @Test
     void sigtermOfTheParentStopsTheRelaunchedJvm() throws Exception {
         assertStoppingTheParentStopsTheChild(false);
+    }
+
+    /** The major version of a java binary from its -version line ("1.8.0_x" is 8, "17.0.15" is 17), -1 if unknown. */
+    private static int majorVersion(Path bin) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(bin.toString(), "-version").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor(60, TimeUnit.SECONDS);
+        var m = java.util.regex.Pattern.compile("version \"(\\d+)(?:\\.(\\d+))?").matcher(out);
+        if (!m.find()) {
+            return -1;
+        }
+        int major = Integer.parseInt(m.group(1));
+        return major == 1 && m.group(2) != null ? Integer.parseInt(m.group(2)) : major;
+    }
+
+    @Test
+    void anOlderJavaGetsAClearMessage() throws Exception {
+        Path old = null;
+        int version = -1;
+        for (String candidate : List.of("/usr/bin/java", "/usr/lib/jvm/java-17-openjdk-amd64/bin/java",
+                "/usr/lib/jvm/java-21-openjdk-amd64/bin/java", "/usr/lib/jvm/java-11-openjdk-amd64/bin/java")) {
+            Path p = Path.of(candidate);
+            if (java.nio.file.Files.isExecutable(p) && (version = majorVersion(p)) > 0 && version < 25) {
+                old = p;
+                break;
+            }
+        }
+        assumeTrue(old != null, "no java older than 25 on this machine (looked at /usr/bin/java and /usr/lib/jvm/java-{17,21,11}-openjdk-amd64)");
+        Process p = new ProcessBuilder(old.toString(), "-jar", System.getProperty("redengine.jar"), "info", "--model",
+                models().resolve("tiny-llama").toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "timed out");
+        assertEquals(2, p.exitValue(), out);
+        assertEquals(1, out.strip().lines().count(), out);
+        assertTrue(out.startsWith("error: red-engine needs Java 25 or newer (this is Java " + version + "): "), out);
     }
 
     @Test
