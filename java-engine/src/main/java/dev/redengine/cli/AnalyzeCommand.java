@@ -49,6 +49,13 @@ final class AnalyzeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // every option is checked before the first model is loaded
+        calibration.validate(true);
+        Checks.outputFile("--out", out);
+        if (plot != null) {
+            Checks.pngFile("--plot", plot);
+        }
+        backend.validate();
         ObjectMapper json = new ObjectMapper();
         ObjectNode report = json.createObjectNode();
         ArrayNode list = report.putArray("models");
@@ -66,7 +73,8 @@ final class AnalyzeCommand implements Callable<Integer> {
                     layers.addObject().put("layer", l.layer()).put("erank_red", l.erankRed()).put("erank_rv", l.erankRv())
                             .put("distinguishability", l.distinguishability()).put("rms", l.rms());
                 }
-                forPlot.put(dir.getFileName().toString(), r.layers());
+                String label = dir.getFileName() != null ? dir.getFileName().toString() : dir.toString();
+                forPlot.put(forPlot.containsKey(label) ? dir.toString() : label, r.layers()); // a/m and b/m: both drawn
                 spec.commandLine().getErr().printf("%s: %d tokens, eRank (RED) %.2f at hidden.0 -> %.2f at hidden.%d%n",
                         dir, r.tokens(), r.layers().getFirst().erankRed(), r.layers().getLast().erankRed(), r.layers().size() - 1);
             }

@@ -23,6 +23,25 @@ final class CalibrationOptions {
     @Option(names = "--batch", defaultValue = "4", description = "Sequences per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
+    /** Checks the options before any work: --calib given (when required) and readable, the counts >= 1. */
+    void validate(boolean required) {
+        if (calib == null) {
+            if (required) {
+                throw new IllegalArgumentException("--calib FILE is required");
+            }
+        } else {
+            Checks.inputFile("--calib", calib);
+        }
+        Checks.positive("--samples", samples);
+        Checks.positive("--seq-len", seqLen);
+        Checks.positive("--batch", batch);
+    }
+
+    /** True when any calibration option was given on the command line (--batch has a default, so it is left out). */
+    boolean given() {
+        return calib != null || samples != null || seqLen != null;
+    }
+
     CalibrationSet load(Path modelDir, ModelConfig config) throws IOException {
         if (calib == null) {
             throw new IllegalArgumentException("--calib FILE is required");

@@ -51,6 +51,7 @@ final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         backend.validate(); // a bad --device or --threads is reported before the input is read
+        Checks.outputFile("--out", out); // before the model runs, not when its result is written
         int[] ids;
         int batch, seqLen;
         try (SafetensorsFile in = SafetensorsFile.open(input)) {

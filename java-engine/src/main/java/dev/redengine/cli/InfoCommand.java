@@ -43,6 +43,12 @@ final class InfoCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         BackendProvider device = backend.validate();
         ModelConfig c = ModelConfig.load(model);
+        Checks.positive("--batch", batch);
+        Checks.positive("--seq-len", seqLen);
+        if (seqLen != null && seqLen > c.maxPositions()) {
+            throw new IllegalArgumentException("--seq-len " + seqLen + " exceeds the model's max_position_embeddings = "
+                    + c.maxPositions());
+        }
         int t = seqLen != null ? seqLen : Math.min(2048, c.maxPositions());
         var out = spec.commandLine().getOut();
         out.printf("model         %s%n", model);

@@ -76,7 +76,34 @@ final class PruneCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--ffn-size and --heads apply to --method minitron only");
         }
         boolean selects = method == Method.red || method == Method.magnitude || method == Method.minitron;
+        boolean calibrates = method == Method.red || method == Method.minitron;
         NormInit gains = normInit != null ? NormInit.parse(normInit) : selects ? NormInit.TEACHER : NormInit.ONES;
+        // every option is checked before the teacher is loaded
+        if (calibrates) {
+            calibration.validate(true);
+        } else if (calibration.given()) {
+            throw new IllegalArgumentException("--calib, --samples and --seq-len apply to --method red and minitron only; --method "
+                    + method + " reads no calibration data");
+        }
+        if (!selects && gains == NormInit.TEACHER) {
+            throw new IllegalArgumentException("--norm-init teacher needs a channel selection (teacher[G]); "
+                    + "use 'ones' with --method " + method);
+        }
+        Checks.positive("--hidden-size", hiddenSize);
+        Checks.positive("--ffn-size", ffnSize);
+        Checks.outputFolder("--out", out);
+        ModelConfig config = ModelConfig.load(model);
+        if (hiddenSize > config.hiddenSize()) {
+            throw new IllegalArgumentException("--hidden-size " + hiddenSize + " must be in [1, " + config.hiddenSize() + "]");
+        }
+        if (ffnSize != null && ffnSize > config.intermediateSize()) {
+            throw new IllegalArgumentException("--ffn-size " + ffnSize + " must be in [1, " + config.intermediateSize() + "]");
+        }
+        if (heads != null && (heads <= 0 || heads % config.numKvHeads() != 0 || heads > config.numHeads())) {
+            throw new IllegalArgumentException("--heads " + heads + " must be a positive multiple of num_key_value_heads = "
+                    + config.numKvHeads() + " and at most " + config.numHeads());
+        }
+        backend.validate();
         try (Backend be = backend.open()) {
             CausalLM teacher = HfModelReader.load(model, be);
             ModelConfig c = teacher.config();

@@ -26,6 +26,13 @@ public final class RedEngineCommand {
         cl.setOut(out);
         cl.setErr(err);
         cl.getCommandSpec().usageMessage().footer(devicesFooter());
+        // a flag picocli cannot parse (unknown, missing, not a number) gets one line too, not the whole usage
+        cl.setParameterExceptionHandler((e, a) -> {
+            CommandLine c = e.getCommandLine();
+            c.getErr().println("error: " + e.getMessage().strip().replaceAll("\\s*\\R\\s*", " ")
+                    + " (see `" + c.getCommandSpec().qualifiedName() + " --help`)");
+            return 2;
+        });
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             if (System.getenv("REDENGINE_DEBUG") != null) {
                 e.printStackTrace();

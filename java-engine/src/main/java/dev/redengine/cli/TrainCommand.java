@@ -106,16 +106,31 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (steps <= 0 || batch <= 0) {
-            throw new IllegalArgumentException("--steps and --batch must be positive");
+        // every option is checked before the backend is opened or the model built
+        Checks.positive("--steps", steps);
+        Checks.positive("--batch", batch);
+        Checks.positive("--seq-len", seqLen);
+        Checks.positive("--samples", samples);
+        Checks.positive("--log-every", logEvery);
+        Checks.finitePositive("--lr", lr);
+        Checks.fraction("--warmup", warmup);
+        Checks.finiteNonNegative("--weight-decay", weightDecay);
+        Checks.finiteNonNegative("--clip", clip);
+        Checks.inputFile("--data", data);
+        Checks.outputFolder("--out", out);
+        ModelConfig config = ModelConfig.load(model);
+        if (seqLen > config.maxPositions()) {
+            throw new IllegalArgumentException("--seq-len " + seqLen + " exceeds the model's max_position_embeddings = "
+                    + config.maxPositions());
         }
-        if (saveEvery < 0 || keepCheckpoints < 0 || (stopAfter != null && stopAfter <= 0)) {
-            throw new IllegalArgumentException("--save-every and --keep-checkpoints must be >= 0, --stop-after > 0");
+        if (saveEvery < 0 || keepCheckpoints < 0) {
+            throw new IllegalArgumentException("--save-every and --keep-checkpoints must be >= 0 (0: none, all)");
         }
+        Checks.positive("--stop-after", stopAfter);
+        backend.validate();
         Path checkpoints = out.resolve("checkpoints");
         PrintWriter log = spec.commandLine().getErr();
         try (Backend be = backend.open()) {
-            ModelConfig config = ModelConfig.load(model);
             CausalLM lm = fromScratch ? new CausalLM(config, RandomInit.forTraining(be, config, seed), be)
                     : HfModelReader.load(model, be);
             CalibrationSet set = CalibrationLoader.load(data, model, config, samples, seqLen);

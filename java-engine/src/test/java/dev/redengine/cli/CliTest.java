@@ -238,4 +238,121 @@ class CliTest {
         assertEquals(2, r.code);
         assertTrue(r.err.contains("lm_head.weight"), r.err);
     }
+
+    /** Refused before any work: exit code 2 and exactly one line, "error: ..." containing every fragment. */
+    private static void assertRefused(Result r, String... fragments) {
+        assertEquals(2, r.code, r.out + r.err);
+        String err = r.err.strip();
+        assertEquals(1, err.lines().count(), err);
+        assertTrue(err.startsWith("error: "), err);
+        for (String f : fragments) {
+            assertTrue(err.contains(f), "missing \"" + f + "\" in: " + err);
+        }
+    }
+
+    private Result train(Path data, String... extra) {
+        List<String> args = new java.util.ArrayList<>(List.of("train", "--model", Fixtures.dir("tiny-llama").toString(),
+                "--data", data.toString(), "--steps", "2", "--batch", "1", "--out", tmp.resolve("trained").toString()));
+        args.addAll(List.of(extra));
+        if (!args.contains("--seq-len")) {
+            args.addAll(List.of("--seq-len", "3"));
+        }
+        return run(args.toArray(String[]::new));
+    }
+
+    @Test
+    void trainRefusesBadNumbersBeforeAnyWork() throws IOException {
+        Path data = input(new int[]{1, 2, 3, 4, 5, 6}, 2, 3);
+        assertRefused(train(data, "--log-every", "0"), "--log-every", "0");
+        for (String lr : List.of("NaN", "Infinity", "0", "-1e-3")) {
+            assertRefused(train(data, "--lr", lr), "--lr", "finite");
+        }
+        for (String w : List.of("-0.1", "1.5", "NaN")) {
+            assertRefused(train(data, "--warmup", w), "--warmup", "[0, 1]");
+        }
+        assertRefused(train(data, "--clip", "-1"), "--clip", ">= 0");
+        assertRefused(train(data, "--clip", "NaN"), "--clip", ">= 0");
+        for (String wd : List.of("-0.01", "NaN", "Infinity")) {
+            assertRefused(train(data, "--weight-decay", wd), "--weight-decay", ">= 0");
+        }
+        assertRefused(train(data, "--steps", "0"), "--steps");
+        assertRefused(train(data, "--samples", "0"), "--samples");
+        assertRefused(train(data, "--seq-len", "0"), "--seq-len must be >= 1, got 0");
+        assertRefused(train(data, "--seq-len", "129"), "--seq-len 129", "max_position_embeddings = 128");
+        assertRefused(train(tmp.resolve("missing.safetensors")), "--data", "no such file");
+        assertRefused(train(data, "--lr", "abc"), "--lr", "abc");
+        assertTrue(Files.notExists(tmp.resolve("trained")));
+        // the edges that are allowed still train
+        assertEquals(0, train(data, "--warmup", "1", "--clip", "0", "--weight-decay", "0", "--log-every", "1").code);
+    }
+
+    @Test
+    void trainRefusesAnOutputThatIsAFile() throws IOException {
+        Path data = input(new int[]{1, 2, 3}, 1, 3);
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        assertRefused(run("train", "--model", Fixtures.dir("tiny-llama").toString(), "--data", data.toString(), "--seq-len", "3",
+                "--steps", "1", "--batch", "1", "--out", file.toString()), "--out", "is a file");
+    }
+
+    @Test
+    void infoRefusesSizesThatMeanNothing() {
+        String model = Fixtures.dir("tiny-llama").toString();
+        assertRefused(run("info", "--model", model, "--batch", "-1"), "--batch", "-1");
+        assertRefused(run("info", "--model", model, "--batch", "0"), "--batch");
+        assertRefused(run("info", "--model", model, "--seq-len", "0"), "--seq-len must be >= 1, got 0");
+        assertRefused(run("info", "--model", model, "--seq-len", "129"), "--seq-len 129", "max_position_embeddings = 128");
+        assertEquals(0, run("info", "--model", model, "--seq-len", "128").code);
+    }
+
+    @Test
+    void analyzeChecksItsOutputsBeforeAnyWork() throws IOException {
+        String model = Fixtures.dir("tiny-llama").toString();
+        String calib = Fixtures.dir("tiny-llama").resolve("golden.safetensors").toString();
+        Path out = tmp.resolve("report.json");
+        assertRefused(run("analyze", "--model", model, "--calib", calib, "--out", out.toString(), "--plot", tmp.resolve("e.jpg").toString()),
+                "--plot", ".png");
+        assertRefused(run("analyze", "--model", model, "--calib", calib, "--out", out.toString(),
+                "--plot", tmp.resolve("no/such/e.png").toString()), "--plot", "does not exist");
+        assertRefused(run("analyze", "--model", model, "--calib", calib, "--out", tmp.resolve("no/such/r.json").toString()),
+                "--out", "does not exist");
+        assertRefused(run("analyze", "--model", model, "--calib", calib, "--out", tmp.toString()), "--out", "is a folder");
+        assertRefused(run("analyze", "--model", model, "--calib", tmp.resolve("none.jsonl").toString(), "--out", out.toString()),
+                "--calib", "no such file");
+        assertRefused(run("analyze", "--model", model, "--calib", calib, "--batch", "0", "--out", out.toString()), "--batch");
+        assertTrue(Files.notExists(out));
+    }
+
+    @Test
+    void pruneChecksItsOptionsBeforeAnyWork() throws IOException {
+        String model = Fixtures.dir("tiny-llama").toString();
+        String calib = Fixtures.dir("tiny-llama").resolve("golden.safetensors").toString();
+        Path out = tmp.resolve("student");
+        assertRefused(run("prune", "--model", model, "--method", "magnitude", "--hidden-size", "32",
+                "--calib", tmp.resolve("none.jsonl").toString(), "--out", out.toString()), "--calib", "magnitude");
+        assertRefused(run("prune", "--model", model, "--method", "random", "--hidden-size", "32",
+                "--calib", calib, "--out", out.toString()), "--calib", "random");
+        assertRefused(run("prune", "--model", model, "--method", "red", "--hidden-size", "32",
+                "--calib", tmp.resolve("none.jsonl").toString(), "--out", out.toString()), "--calib", "no such file");
+        assertRefused(run("prune", "--model", model, "--method", "magnitude", "--hidden-size", "0", "--out", out.toString()),
+                "--hidden-size");
+        assertRefused(run("prune", "--model", model, "--method", "minitron", "--hidden-size", "32", "--ffn-size", "0",
+                "--calib", calib, "--out", out.toString()), "--ffn-size");
+        Path file = Files.writeString(tmp.resolve("a-file"), "x");
+        assertRefused(run("prune", "--model", model, "--method", "magnitude", "--hidden-size", "32", "--out", file.toString()),
+                "--out", "is a file");
+        assertTrue(Files.notExists(out));
+    }
+
+    @Test
+    void forwardChecksItsOutputBeforeRunning() throws IOException {
+        Path in = input(new int[]{1, 2, 3}, 1, 3);
+        assertRefused(run("forward", "--model", Fixtures.dir("tiny-llama").toString(), "--input", in.toString(),
+                "--out", tmp.resolve("no/such/o.safetensors").toString()), "--out", "does not exist");
+    }
+
+    @Test
+    void unparsableOptionIsOneLine() {
+        assertRefused(run("info", "--model", Fixtures.dir("tiny-llama").toString(), "--batch", "two"), "--batch", "two");
+        assertRefused(run("info"), "--model");
+    }
 }
