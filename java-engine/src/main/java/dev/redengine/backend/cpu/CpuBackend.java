@@ -248,19 +248,19 @@ public final class CpuBackend implements Backend {
         sameCount(dx, x);
         sameCount(dout, x);
         MemorySegment dxs = f32(dx), dws = f32(dweight), dos = f32(dout), xs = f32(x), ws = f32(weight), rs = f32(rstd);
-        Object lock = new Object();
-        parallel.forRange(rows, 16, (from, to) -> {
-            float[] dw = new float[c]; // this chunk's share of dweight, added once under the lock
+        // each chunk's share of dweight, added in chunk order so that the sum does not depend on thread timing
+        float[][] dw = new float[parallel.chunks(rows, 16)][c];
+        parallel.forChunks(rows, 16, (chunk, from, to) -> {
             for (int r = from; r < to; r++) {
                 long o = (long) r * c;
                 float s = rs.getAtIndex(F, r);
                 Simd.rmsnormBackwardRow(dxs, dos, xs, o, ws, s, c);
-                Simd.accumulateProduct(dw, dos, o, xs, o, s, c);
-            }
-            synchronized (lock) {
-                Simd.accumulate(dws, 0, dw, 0, c);
+                Simd.accumulateProduct(dw[chunk], dos, o, xs, o, s, c);
             }
         });
+        for (float[] part : dw) {
+            Simd.accumulate(dws, 0, part, 0, c);
+        }
     }
 
     @Override
@@ -331,9 +331,8 @@ public final class CpuBackend implements Backend {
         }
         MemorySegment ls = f32(losses), sum = f32(lossSum), xs = f32(logits), ts = seg(targets);
         MemorySegment ds = dlogits == null ? null : f32(dlogits);
-        double[] total = {0};
-        Object lock = new Object();
-        parallel.forRange(rows, 4, (from, to) -> {
+        double[] partial = new double[parallel.chunks(rows, 4)];   // per chunk, added in chunk order
+        parallel.forChunks(rows, 4, (c, from, to) -> {
             double chunk = 0;
             for (int r = from; r < to; r++) {
                 long o = (long) r * vocab;
@@ -359,11 +358,9 @@ public final class CpuBackend implements Backend {
                     ds.setAtIndex(F, o + target, ds.getAtIndex(F, o + target) - gradScale);
                 }
             }
-            synchronized (lock) {
-                total[0] += chunk;
-            }
+            partial[c] = chunk;
         });
-        sum.setAtIndex(F, 0, (float) (sum.getAtIndex(F, 0) + total[0]));
+        sum.setAtIndex(F, 0, (float) (sum.getAtIndex(F, 0) + Parallel.sum(partial)));
     }
 
     @Override
@@ -371,18 +368,15 @@ public final class CpuBackend implements Backend {
         requireCount(acc, 1, "sumSquares accumulator");
         MemorySegment xs = f32(x), as = f32(acc);
         int n = Math.toIntExact(x.numel());
-        double[] total = {0};
-        Object lock = new Object();
-        parallel.forRange(n, 1 << 14, (from, to) -> {
+        double[] partial = new double[parallel.chunks(n, 1 << 14)];   // per chunk, added in chunk order
+        parallel.forChunks(n, 1 << 14, (c, from, to) -> {
             double s = 0;
             for (int i = from; i < to; i += 4096) {
                 s += Simd.sumSquares(xs, i, Math.min(4096, to - i));
             }
-            synchronized (lock) {
-                total[0] += s;
-            }
+            partial[c] = s;
         });
-        as.setAtIndex(F, 0, (float) (as.getAtIndex(F, 0) + total[0]));
+        as.setAtIndex(F, 0, (float) (as.getAtIndex(F, 0) + Parallel.sum(partial)));
     }
 
     @Override

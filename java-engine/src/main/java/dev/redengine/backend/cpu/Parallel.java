@@ -22,6 +22,12 @@ public final class Parallel implements AutoCloseable {
         void run(int from, int to);
     }
 
+    /** Body of a parallel loop over chunk number chunk, the indices [from, to). */
+    @FunctionalInterface
+    public interface Chunk {
+        void run(int chunk, int from, int to);
+    }
+
     private final int threads;
     private final ExecutorService workers;
 
@@ -67,7 +73,7 @@ public final class Parallel implements AutoCloseable {
         if (n <= 0) {
             return;
         }
-        int chunks = Math.min(threads * 4, Math.max(1, n / Math.max(1, minChunk)));
+        int chunks = chunks(n, minChunk);
         if (workers == null || chunks == 1) {
             body.run(0, n);
             return;
@@ -78,6 +84,38 @@ public final class Parallel implements AutoCloseable {
         }
         job.work();
         job.awaitAndRethrow();
+    }
+
+    /**
+     * How many chunks forRange and forChunks split [0, n) into: a function of n, minChunk and the thread count
+     * only, never of timing, so that reductions combined in chunk order are bit-reproducible for a given
+     * thread count.
+     */
+    public int chunks(int n, int minChunk) {
+        return n <= 0 ? 0 : Math.min(threads * 4, Math.max(1, n / Math.max(1, minChunk)));
+    }
+
+    /**
+     * forRange's chunks, each told its number in [0, chunks(n, minChunk)): a reduction stores its partial per
+     * chunk and the caller combines them in chunk order, not in the order threads happen to finish (that
+     * would make float sums, and so training runs, differ from run to run).
+     */
+    public void forChunks(int n, int minChunk, Chunk body) {
+        int chunks = chunks(n, minChunk);
+        forRange(chunks, 1, (c0, c1) -> {
+            for (int c = c0; c < c1; c++) {
+                body.run(c, (int) ((long) c * n / chunks), (int) ((long) (c + 1) * n / chunks));
+            }
+        });
+    }
+
+    /** a[0] + a[1] + ... in index order. */
+    static double sum(double[] a) {
+        double s = 0;
+        for (double x : a) {
+            s += x;
+        }
+        return s;
     }
 
     /** One forRange call: chunk i covers [i * n / chunks, (i + 1) * n / chunks). */

@@ -3,6 +3,7 @@ package dev.redengine.backend.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.MemorySegment;
@@ -24,6 +25,32 @@ public final class Simd {
     private static final ValueLayout.OfFloat F = ValueLayout.JAVA_FLOAT;
 
     private Simd() {
+    }
+
+    /** For {@link #sum}: shuffle i -> i ^ step for step = lanes / 2, lanes / 4, ..., 1. */
+    private static final VectorShuffle<Float>[] BUTTERFLY = butterfly();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] butterfly() {
+        int steps = Integer.numberOfTrailingZeros(S.length());
+        VectorShuffle<Float>[] b = new VectorShuffle[steps];
+        for (int j = 0; j < steps; j++) {
+            int step = S.length() >> (j + 1);
+            b[j] = VectorShuffle.fromOp(S, i -> i ^ step);
+        }
+        return b;
+    }
+
+    /**
+     * The sum of v's lanes, added in one fixed order (a butterfly: lanes i and i ^ step, halving step). Not
+     * reduceLanes(ADD), whose order the Vector API leaves open: C2's order differs from the interpreter's, so
+     * a row sum (and a training run) changed in the last bit once the JIT compiled it.
+     */
+    static float sum(FloatVector v) {
+        for (VectorShuffle<Float> b : BUTTERFLY) {
+            v = v.add(v.rearrange(b));
+        }
+        return v.lane(0);
     }
 
     /** Lane count of the preferred species, e.g. 16 with AVX-512. */
@@ -108,7 +135,7 @@ public final class Simd {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = load(a, ao + i).fma(load(b, bo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) {
             sum += a.getAtIndex(F, ao + i) * b.getAtIndex(F, bo + i);
         }
@@ -122,7 +149,7 @@ public final class Simd {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) {
             sum += a[ao + i] * b[bo + i];
         }
@@ -136,7 +163,7 @@ public final class Simd {
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             acc = FloatVector.fromArray(S, a, ao + i).fma(load(b, bo + i), acc);
         }
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = sum(acc);
         for (; i < n; i++) {
             sum += a[ao + i] * b.getAtIndex(F, bo + i);
         }
@@ -242,7 +269,7 @@ public final class Simd {
         for (; i < bound; i += S.length()) {
             acc = load(dout, o + i).mul(load(w, i)).fma(load(x, o + i), acc);
         }
-        float dot = acc.reduceLanes(VectorOperators.ADD);
+        float dot = sum(acc);
         for (; i < n; i++) {
             dot += dout.getAtIndex(F, o + i) * w.getAtIndex(F, i) * x.getAtIndex(F, o + i);
         }
@@ -343,12 +370,12 @@ public final class Simd {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             FloatVector g = load(gate, o + i);
-            FloatVector sig = FloatVector.broadcast(S, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector sig = FloatVector.broadcast(S, 1f).div(Exp.exp(g.neg()).add(1f));
             g.mul(sig).mul(load(up, o + i)).intoMemorySegment(out, (o + i) * 4, LE);
         }
         for (; i < n; i++) {
             float g = gate.getAtIndex(F, o + i);
-            float sig = 1f / (1f + (float) Math.exp(-g));
+            float sig = 1f / (1f + Exp.exp(-g));
             out.setAtIndex(F, o + i, g * sig * up.getAtIndex(F, o + i));
         }
     }
@@ -359,7 +386,7 @@ public final class Simd {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
             FloatVector g = load(gate, o + i);
-            FloatVector sig = FloatVector.broadcast(S, 1f).div(g.neg().lanewise(VectorOperators.EXP).add(1f));
+            FloatVector sig = FloatVector.broadcast(S, 1f).div(Exp.exp(g.neg()).add(1f));
             FloatVector d = load(dout, o + i);
             FloatVector u = load(up, o + i);
             FloatVector dsilu = sig.mul(g.mul(sig.neg().add(1f)).add(1f));
@@ -368,7 +395,7 @@ public final class Simd {
         }
         for (; i < n; i++) {
             float g = gate.getAtIndex(F, o + i);
-            float sig = 1f / (1f + (float) Math.exp(-g));
+            float sig = 1f / (1f + Exp.exp(-g));
             float d = dout.getAtIndex(F, o + i);
             dgate.setAtIndex(F, o + i, d * up.getAtIndex(F, o + i) * sig * (1f + g * (1f - sig)));
             dup.setAtIndex(F, o + i, d * g * sig);
@@ -414,11 +441,11 @@ public final class Simd {
     public static float expShifted(float[] x, int o, float shift, int width) {
         FloatVector sum = FloatVector.zero(S);
         for (int i = 0; i < width; i += S.length()) {
-            FloatVector e = FloatVector.fromArray(S, x, o + i).sub(shift).lanewise(VectorOperators.EXP);
+            FloatVector e = Exp.exp(FloatVector.fromArray(S, x, o + i).sub(shift));
             e.intoArray(x, o + i);
             sum = sum.add(e);
         }
-        return sum.reduceLanes(VectorOperators.ADD);
+        return sum(sum);
     }
 
     /** out[i] = a[i] * s; out a segment, a on the heap. */
@@ -458,12 +485,12 @@ public final class Simd {
             int blockEnd = Math.min(bound, i + 512);
             FloatVector acc = FloatVector.zero(S);
             for (; i < blockEnd; i += S.length()) {
-                acc = acc.add(load(x, xo + i).sub(shift).lanewise(VectorOperators.EXP));
+                acc = acc.add(Exp.exp(load(x, xo + i).sub(shift)));
             }
-            sum += acc.reduceLanes(VectorOperators.ADD);
+            sum += sum(acc);
         }
         for (; i < n; i++) {
-            sum += Math.exp(x.getAtIndex(F, xo + i) - shift);
+            sum += Exp.exp(x.getAtIndex(F, xo + i) - shift);
         }
         return sum;
     }
@@ -472,10 +499,10 @@ public final class Simd {
     public static void expScaled(MemorySegment out, long o, MemorySegment x, long xo, float shift, float scale, int n) {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-            load(x, xo + i).sub(shift).lanewise(VectorOperators.EXP).mul(scale).intoMemorySegment(out, (o + i) * 4, LE);
+            Exp.exp(load(x, xo + i).sub(shift)).mul(scale).intoMemorySegment(out, (o + i) * 4, LE);
         }
         for (; i < n; i++) {
-            out.setAtIndex(F, o + i, scale * (float) Math.exp(x.getAtIndex(F, xo + i) - shift));
+            out.setAtIndex(F, o + i, scale * Exp.exp(x.getAtIndex(F, xo + i) - shift));
         }
     }
 }
