@@ -35,7 +35,7 @@ public final class OpCases {
             "attentionBackward:1x256x12x4x64", "attentionBackward:1x1024x12x4x64",
             "swiglu:2048x2048", "swiglu:2048x5632",
             "swigluBackward:2048x2048", "swigluBackward:2048x5632",
-            "crossEntropy:512x32000");
+            "crossEntropy:512x32000", "kl:512x32000", "klReverse:512x32000");
 
     public static OpCase of(Backend be, String spec) {
         String[] parts = spec.split(":");
@@ -55,6 +55,8 @@ public final class OpCases {
             case "swiglu" -> swiglu(be, rng, d[0], d[1], false);
             case "swigluBackward" -> swiglu(be, rng, d[0], d[1], true);
             case "crossEntropy" -> crossEntropy(be, rng, d[0], d[1]);
+            case "kl" -> kl(be, rng, d[0], d[1], false);
+            case "klReverse" -> kl(be, rng, d[0], d[1], true);
             default -> throw new IllegalArgumentException("unknown op case " + spec);
         };
     }
@@ -169,5 +171,17 @@ public final class OpCases {
         be.upload(targets, ids);
         return new OpCase("crossEntropy", "N=" + n + " V=" + v, (2L * n * v + 3L * n) * F, 0,
                 () -> be.crossEntropy(losses, sum, dlogits, logits, targets, 1f / n));
+    }
+
+    /**
+     * Knowledge distillation at T = 2: reads student and teacher logits [N, V], writes dstudent [N, V] (not
+     * aliased); losses [N] and the mask are small. The op reads each row four times, but a row (128 KB at
+     * V = 32000) stays in cache after the first, so the bytes counted are those of one pass.
+     */
+    static OpCase kl(Backend be, SplittableRandom rng, int n, int v, boolean reverse) {
+        Tensor student = random(be, rng, 3, n, v), teacher = random(be, rng, 3, n, v), dstudent = be.allocate(n, v);
+        Tensor losses = be.allocate(n), sum = be.allocate(1);
+        return new OpCase(reverse ? "klReverse" : "kl", "N=" + n + " V=" + v, (3L * n * v + n) * F, 0,
+                () -> be.klDivergence(losses, sum, dstudent, student, teacher, null, 2f, reverse, 1f / n));
     }
 }

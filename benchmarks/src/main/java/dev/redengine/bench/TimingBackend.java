@@ -104,6 +104,12 @@ final class TimingBackend implements Backend {
         time("crossEntropy", () -> be.crossEntropy(losses, lossSum, dlogits, logits, targets, gradScale));
     }
 
+    @Override
+    public void klDivergence(Tensor losses, Tensor lossSum, Tensor dstudent, Tensor student, Tensor teacher, Tensor mask,
+                             float temperature, boolean reverse, float gradScale) {
+        time("klDivergence", () -> be.klDivergence(losses, lossSum, dstudent, student, teacher, mask, temperature, reverse, gradScale));
+    }
+
     @Override public void sumSquares(Tensor acc, Tensor x) { time("sumSquares", () -> be.sumSquares(acc, x)); }
     @Override public void clipScale(Tensor scalars, float maxNorm) { time("clipScale", () -> be.clipScale(scalars, maxNorm)); }
     @Override public void advanceStep(Tensor scalars, Tensor lrTable) { time("advanceStep", () -> be.advanceStep(scalars, lrTable)); }

@@ -168,6 +168,22 @@ public interface Backend extends AutoCloseable {
      */
     void crossEntropy(Tensor losses, Tensor lossSum, Tensor dlogits, Tensor logits, Tensor targets, float gradScale);
 
+    /**
+     * Knowledge-distillation loss per row, fused: student, teacher logits [N, V] (the teacher is read only);
+     * mask [N], int32 or float32, selects the rows that count (non-zero), or is null for all rows. With
+     * p = softmax(teacher / T) and q = softmax(student / T) (T = temperature > 0), the row's divergence is the
+     * forward KL(p || q) = sum p (log p - log q) or, when {@code reverse}, KL(q || p) = sum q (log q - log p).
+     * losses [N] gets T^2 * KL for selected rows and 0 for the others, and lossSum [1] += the sum of the losses.
+     * The T^2 factor (Hinton et al.) keeps the gradient's size independent of T: d KL / d student carries a
+     * 1 / T, and the soft targets' gradient shrinks by another 1 / T as T grows.
+     *
+     * <p>If dstudent [N, V] is not null (it may alias student, never teacher) it gets gradScale * d(T^2 KL) /
+     * d(student) for selected rows and 0 elsewhere: forward T (q - p); reverse T q ((log q - log p) - KL).
+     * Computed max-shifted (log-sum-exp), so logits of any offset work; identical rows give exactly 0.
+     */
+    void klDivergence(Tensor losses, Tensor lossSum, Tensor dstudent, Tensor student, Tensor teacher, Tensor mask,
+                      float temperature, boolean reverse, float gradScale);
+
     // Optimiser. Its scalars (learning rate, step, gradient norm, clip scale) live in small device tensors, so
     // that a training step makes no host round trip and a captured CUDA graph replays with current values.
 

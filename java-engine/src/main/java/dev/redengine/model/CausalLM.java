@@ -276,4 +276,23 @@ public final class CausalLM {
         be.crossEntropy(a.losses, lossSum, dlogits, a.logits, a.targets, 1f / count);
         return count;
     }
+
+    /**
+     * The knowledge-distillation loss without reading it ({@link Backend#klDivergence}): every row of this
+     * model's logits in {@code a} against the same row of {@code teacherLogits} [B*T, V] (another model's
+     * logits on the same ids, read only), T^2 KL(p_teacher || q_student) at {@code temperature}, or KL(q || p)
+     * when {@code reverse}. lossSum [1] += the sum of the per-token losses (a.losses [N] holds them), and dlogits
+     * (if not null; it may be {@code a.logits}) gets the gradient of their mean. Returns N, the mean's
+     * denominator. For padded batches, call the backend op with a mask instead.
+     */
+    public int accumulateDistillLoss(Activations a, Tensor teacherLogits, float temperature, boolean reverse,
+                                     Tensor dlogits, Tensor lossSum) {
+        if (!Arrays.equals(teacherLogits.shape(), a.logits.shape())) {
+            throw new IllegalArgumentException("teacher logits " + teacherLogits + " do not match the student's "
+                    + a.logits + " (same tokens and vocabulary needed)");
+        }
+        int n = a.batch * a.seqLen;
+        be.klDivergence(a.losses, lossSum, dlogits, a.logits, teacherLogits, null, temperature, reverse, 1f / n);
+        return n;
+    }
 }

@@ -363,6 +363,79 @@ public final class CpuBackend implements Backend {
         sum.setAtIndex(F, 0, (float) (sum.getAtIndex(F, 0) + Parallel.sum(partial)));
     }
 
+    /**
+     * Per row: the two maxima, the two partition sums Z = sum exp((x - max) / T), the weighted log ratio
+     * A = sum exp((w - mw) / T) ((w - mw) - (o - mo)) of the weighting row w (teacher for the forward KL, student
+     * for the reverse), so that KL(w || o) = A / (T Zw) + log Zo - log Zw, then the gradient: four reads of each
+     * row (a row of 32K logits is 128 KB, still in cache for the later passes) and one write.
+     */
+    @Override
+    public void klDivergence(Tensor losses, Tensor lossSum, Tensor dstudent, Tensor student, Tensor teacher, Tensor mask,
+                             float temperature, boolean reverse, float gradScale) {
+        if (!(temperature > 0) || !Float.isFinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
+        }
+        int rows = student.rows(), vocab = student.dim(-1);
+        sameCount(teacher, student);
+        requireCount(losses, rows, "losses");
+        requireCount(lossSum, 1, "lossSum");
+        if (dstudent != null) {
+            sameCount(dstudent, student);
+        }
+        MemorySegment ms = null;
+        boolean intMask = false;
+        if (mask != null) {
+            requireCount(mask, rows, "mask");
+            if (mask.dtype() != DType.I32 && mask.dtype() != DType.F32) {
+                throw new IllegalArgumentException("mask " + mask + " must be int32 or float32");
+            }
+            intMask = mask.dtype() == DType.I32;
+            ms = seg(mask);
+        }
+        MemorySegment ls = f32(losses), sum = f32(lossSum), ss = f32(student), ts = f32(teacher);
+        MemorySegment ds = dstudent == null ? null : f32(dstudent), maskSeg = ms;
+        boolean maskInts = intMask;
+        float invT = 1f / temperature, t2 = temperature * temperature;
+        double[] total = {0};
+        Object lock = new Object();
+        parallel.forRange(rows, 4, (from, to) -> {
+            double chunk = 0;
+            for (int r = from; r < to; r++) {
+                long o = (long) r * vocab;
+                boolean selected = maskSeg == null
+                        || (maskInts ? maskSeg.getAtIndex(I, r) != 0 : maskSeg.getAtIndex(F, r) != 0f);
+                if (!selected) {
+                    ls.setAtIndex(F, r, 0f);
+                    if (ds != null) {
+                        ds.asSlice(o * 4, (long) vocab * 4).fill((byte) 0);
+                    }
+                    continue;
+                }
+                float maxS = Simd.max(ss, o, vocab), maxT = Simd.max(ts, o, vocab);
+                double zs = Simd.sumExp(ss, o, maxS, invT, vocab), zt = Simd.sumExp(ts, o, maxT, invT, vocab);
+                double logZs = Math.log(zs), logZt = Math.log(zt);
+                double kl = reverse
+                        ? Simd.expWeightedDifference(ss, o, maxS, ts, o, maxT, invT, vocab) * invT / zs + logZt - logZs
+                        : Simd.expWeightedDifference(ts, o, maxT, ss, o, maxS, invT, vocab) * invT / zt + logZs - logZt;
+                float loss = (float) (t2 * kl);
+                ls.setAtIndex(F, r, loss);
+                chunk += loss;
+                if (ds != null) {
+                    float cs = (float) (temperature * gradScale / zs);
+                    if (reverse) { // T q ((log q - log p) - KL), log q - log p = ((s - ms) - (t - mt)) / T + log Zt - log Zs
+                        Simd.expTimesDifference(ds, o, ss, o, maxS, ts, o, maxT, invT, cs, (float) (logZt - logZs - kl), vocab);
+                    } else {       // T (q - p)
+                        Simd.expDifference(ds, o, ss, o, maxS, cs, ts, o, maxT, (float) (temperature * gradScale / zt), invT, vocab);
+                    }
+                }
+            }
+            synchronized (lock) {
+                total[0] += chunk;
+            }
+        });
+        sum.setAtIndex(F, 0, (float) (sum.getAtIndex(F, 0) + total[0]));
+    }
+
     @Override
     public void sumSquares(Tensor acc, Tensor x) {
         requireCount(acc, 1, "sumSquares accumulator");

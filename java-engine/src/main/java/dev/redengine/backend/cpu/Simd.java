@@ -505,4 +505,93 @@ public final class Simd {
             out.setAtIndex(F, o + i, scale * Exp.exp(x.getAtIndex(F, xo + i) - shift));
         }
     }
+
+    /**
+     * sum_i exp((x[i] - shift) * scale): {@link #sumExp(MemorySegment, long, float, int)} with a temperature
+     * (scale = 1 / T), accumulated the same way.
+     */
+    public static double sumExp(MemorySegment x, long xo, float shift, float scale, int n) {
+        double sum = 0;
+        int i = 0;
+        int bound = S.loopBound(n);
+        while (i < bound) {
+            int blockEnd = Math.min(bound, i + 512);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < blockEnd; i += S.length()) {
+                acc = acc.add(Exp.exp(load(x, xo + i).sub(shift).mul(scale)));
+            }
+            sum += sum(acc);
+        }
+        for (; i < n; i++) {
+            sum += Exp.exp((x.getAtIndex(F, xo + i) - shift) * scale);
+        }
+        return sum;
+    }
+
+    /**
+     * sum_i exp((w[i] - mw) * scale) * ((w[i] - mw) - (o[i] - mo)): the unnormalised weighted log ratio of the
+     * KL divergence, with w the row that weights (the first distribution of KL(w || o)). Both rows are shifted
+     * by their own maxima before they are subtracted, so an offset common to a row cancels exactly and the
+     * difference is of the rows' spans, not of their magnitudes. Float lanes over blocks of 512, then double.
+     */
+    public static double expWeightedDifference(MemorySegment w, long wo, float mw, MemorySegment o, long oo, float mo,
+                                               float scale, int n) {
+        double sum = 0;
+        int i = 0;
+        int bound = S.loopBound(n);
+        while (i < bound) {
+            int blockEnd = Math.min(bound, i + 512);
+            FloatVector acc = FloatVector.zero(S);
+            for (; i < blockEnd; i += S.length()) {
+                FloatVector ws = load(w, wo + i).sub(mw);
+                FloatVector diff = ws.sub(load(o, oo + i).sub(mo));
+                acc = Exp.exp(ws.mul(scale)).fma(diff, acc);
+            }
+            sum += sum(acc);
+        }
+        for (; i < n; i++) {
+            float ws = w.getAtIndex(F, wo + i) - mw;
+            float diff = ws - (o.getAtIndex(F, oo + i) - mo);
+            sum += Exp.exp(ws * scale) * diff;
+        }
+        return sum;
+    }
+
+    /**
+     * out[i] = ca * exp((a[i] - ma) * scale) - cb * exp((b[i] - mb) * scale): the difference of two softmax rows
+     * (ca, cb: the scaled inverse partition sums). out may alias a or b (element i is read before it is written).
+     */
+    public static void expDifference(MemorySegment out, long o, MemorySegment a, long ao, float ma, float ca,
+                                     MemorySegment b, long bo, float mb, float cb, float scale, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector ea = Exp.exp(load(a, ao + i).sub(ma).mul(scale)).mul(ca);
+            FloatVector eb = Exp.exp(load(b, bo + i).sub(mb).mul(scale)).mul(cb);
+            ea.sub(eb).intoMemorySegment(out, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float ea = ca * Exp.exp((a.getAtIndex(F, ao + i) - ma) * scale);
+            float eb = cb * Exp.exp((b.getAtIndex(F, bo + i) - mb) * scale);
+            out.setAtIndex(F, o + i, ea - eb);
+        }
+    }
+
+    /**
+     * out[i] = c * exp((a[i] - ma) * scale) * (((a[i] - ma) - (b[i] - mb)) * scale + k): a softmax row times its
+     * shifted log ratio to another row plus a constant (the reverse-KL gradient). out may alias a or b.
+     */
+    public static void expTimesDifference(MemorySegment out, long o, MemorySegment a, long ao, float ma,
+                                          MemorySegment b, long bo, float mb, float scale, float c, float k, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector as = load(a, ao + i).sub(ma);
+            FloatVector ratio = as.sub(load(b, bo + i).sub(mb)).fma(FloatVector.broadcast(S, scale), FloatVector.broadcast(S, k));
+            Exp.exp(as.mul(scale)).mul(c).mul(ratio).intoMemorySegment(out, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float as = a.getAtIndex(F, ao + i) - ma;
+            float ratio = (as - (b.getAtIndex(F, bo + i) - mb)) * scale + k;
+            out.setAtIndex(F, o + i, c * Exp.exp(as * scale) * ratio);
+        }
+    }
 }
