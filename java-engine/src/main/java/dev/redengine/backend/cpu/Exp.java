@@ -68,11 +68,12 @@ public final class Exp {
         FloatVector one = FloatVector.broadcast(sp, 1f);
         p = p.fma(r, one);
         p = p.fma(r, one);
-        IntVector k = t.reinterpretAsInts().sub(SHIFTER_BITS);
-        IntVector k1 = k.lanewise(VectorOperators.ASHR, 1);
-        IntVector k2 = k.sub(k1);
-        FloatVector s1 = k1.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
-        FloatVector s2 = k2.add(127).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        // u = k + 254, so that u >> 1 = (k >> 1) + 127 and u - (u >> 1) = k - (k >> 1) + 127: both biased
+        // exponents straight from t's bits, without separate subtractions and bias additions
+        IntVector u = t.reinterpretAsInts().sub(SHIFTER_BITS - 254);
+        IntVector e1 = u.lanewise(VectorOperators.ASHR, 1);
+        FloatVector s1 = e1.lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
+        FloatVector s2 = u.sub(e1).lanewise(VectorOperators.LSHL, 23).reinterpretAsFloats();
         return p.mul(s1).mul(s2).blend(0f, zero);
     }
 
@@ -90,11 +91,10 @@ public final class Exp {
         p = Math.fma(p, r, C2);
         p = Math.fma(p, r, 1f);
         p = Math.fma(p, r, 1f);
-        int k = Float.floatToRawIntBits(t) - SHIFTER_BITS;
-        int k1 = k >> 1;
-        int k2 = k - k1;
-        float s1 = Float.intBitsToFloat((k1 + 127) << 23);
-        float s2 = Float.intBitsToFloat((k2 + 127) << 23);
+        int u = Float.floatToRawIntBits(t) - (SHIFTER_BITS - 254);
+        int e1 = u >> 1;
+        float s1 = Float.intBitsToFloat(e1 << 23);
+        float s2 = Float.intBitsToFloat((u - e1) << 23);
         return zero ? 0f : p * s1 * s2;
     }
 }
