@@ -61,6 +61,25 @@ public abstract class BackendConformance {
 
     // Data.
 
+    /**
+     * Logits uniform in [offset - 5, offset + 5), with the row's maximum, offset + 9, in the last column
+     * (r % 3 == 0) or the first (r % 3 == 1): it then carries over 1/16 of the softmax mass even at V = 8193.
+     */
+    protected static float[] spikedLogits(SplittableRandom rng, int rows, int vocab, float offset) {
+        float[] x = uniform(rng, rows * vocab, 5);
+        for (int i = 0; i < x.length; i++) {
+            x[i] += offset;
+        }
+        for (int r = 0; r < rows; r++) {
+            if (r % 3 == 0) {
+                x[r * vocab + vocab - 1] = offset + 9;
+            } else if (r % 3 == 1) {
+                x[r * vocab] = offset + 9;
+            }
+        }
+        return x;
+    }
+
     /** n values uniform in [-scale, scale). */
     protected static float[] uniform(SplittableRandom rng, int n, double scale) {
         float[] x = new float[n];

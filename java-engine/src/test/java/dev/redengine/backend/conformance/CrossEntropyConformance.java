@@ -60,30 +60,11 @@ public abstract class CrossEntropyConformance extends BackendConformance {
         return t;
     }
 
-    /**
-     * Logits uniform in [offset - 5, offset + 5), with the row's maximum, offset + 9, in the last column
-     * (r % 3 == 0) or the first (r % 3 == 1): it then carries over 1/16 of the softmax mass even at V = 8193.
-     */
-    private static float[] logits(SplittableRandom rng, int rows, int vocab, float offset) {
-        float[] x = uniform(rng, rows * vocab, 5);
-        for (int i = 0; i < x.length; i++) {
-            x[i] += offset;
-        }
-        for (int r = 0; r < rows; r++) {
-            if (r % 3 == 0) {
-                x[r * vocab + vocab - 1] = offset + 9;
-            } else if (r % 3 == 1) {
-                x[r * vocab] = offset + 9;
-            }
-        }
-        return x;
-    }
-
     @ParameterizedTest(name = "N={0} V={1} dlogits {2} gradScale={3} offset={4}")
     @MethodSource("cases")
     void lossAndGradient(int rows, int vocab, Grad grad, float gradScale, float offset, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        float[] x = logits(rng, rows, vocab, offset);
+        float[] x = spikedLogits(rng, rows, vocab, offset);
         int[] targets = targets(rng, rows, vocab);
         Tensor logits = upload(x, rows, vocab), losses = upload(filled(rows, Float.NaN), rows);
         Tensor dlogits = switch (grad) {

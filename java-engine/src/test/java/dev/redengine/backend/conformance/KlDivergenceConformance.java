@@ -65,22 +65,6 @@ public abstract class KlDivergenceConformance extends BackendConformance {
         return cases;
     }
 
-    /** Logits uniform in [offset - 5, offset + 5), with a spike offset + 9 in the last (r % 3 == 0) or first column (r % 3 == 1). */
-    private static float[] student(SplittableRandom rng, int rows, int vocab, float offset) {
-        float[] x = uniform(rng, rows * vocab, 5);
-        for (int i = 0; i < x.length; i++) {
-            x[i] += offset;
-        }
-        for (int r = 0; r < rows; r++) {
-            if (r % 3 == 0) {
-                x[r * vocab + vocab - 1] = offset + 9;
-            } else if (r % 3 == 1) {
-                x[r * vocab] = offset + 9;
-            }
-        }
-        return x;
-    }
-
     /**
      * Row r % 4: 0 an independent row with its spike in the first column (the student's is in the last), 1 and 3
      * independent rows, 2 the student's row plus noise of 0.01 (KL near 0), each shifted to the teacher's offset.
@@ -148,7 +132,7 @@ public abstract class KlDivergenceConformance extends BackendConformance {
     void lossAndGradient(boolean reverse, int rows, int vocab, float temperature, Grad grad, Mask maskKind, float gradScale,
                          float studentOffset, float teacherOffset, long seed) {
         SplittableRandom rng = new SplittableRandom(seed);
-        float[] s = student(rng, rows, vocab, studentOffset);
+        float[] s = spikedLogits(rng, rows, vocab, studentOffset);
         float[] t = teacher(rng, s, rows, vocab, studentOffset, teacherOffset);
         Tensor student = upload(s, rows, vocab), teacher = upload(t, rows, vocab);
         Tensor losses = upload(filled(rows, Float.NaN), rows), lossSum = upload(new float[]{0.25f}, 1);
@@ -215,7 +199,7 @@ public abstract class KlDivergenceConformance extends BackendConformance {
         int rows = 5, vocab = 1000;
         for (float temperature : new float[]{1f, 2f, 0.5f}) {
             SplittableRandom rng = new SplittableRandom(7);
-            float[] x = student(rng, rows, vocab, 100f);
+            float[] x = spikedLogits(rng, rows, vocab, 100f);
             Tensor student = upload(x, rows, vocab), teacher = upload(x, rows, vocab);
             Tensor losses = upload(filled(rows, Float.NaN), rows), lossSum = zeros(1);
             Tensor dstudent = upload(filled(rows * vocab, Float.NaN), rows, vocab);
