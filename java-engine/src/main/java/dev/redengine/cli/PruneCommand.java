@@ -1,22 +1,15 @@
 package dev.redengine.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.redengine.backend.Backend;
-import dev.redengine.compress.ActivationStatistics;
-import dev.redengine.compress.CalibrationRun;
-import dev.redengine.compress.ChannelSelection;
-import dev.redengine.compress.MagnitudeImportance;
 import dev.redengine.compress.NormInit;
-import dev.redengine.compress.WidthPruner;
-import dev.redengine.distill.LowRankStudent;
-import dev.redengine.distill.ProjectionInit;
+import dev.redengine.distill.InitMethod;
+import dev.redengine.distill.StudentInit;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.HfModelWriter;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
-import dev.redengine.model.Parameters;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -37,13 +30,11 @@ final class PruneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    enum Method { red, magnitude, minitron, random, orthogonal }
-
     @Option(names = "--model", required = true, description = "Teacher: HF model folder.")
     Path model;
 
     @Option(names = "--method", required = true, description = "One of: ${COMPLETION-CANDIDATES}.")
-    Method method;
+    InitMethod method;
 
     @Option(names = "--hidden-size", required = true, description = "Student residual width d'.")
     int hiddenSize;
@@ -72,12 +63,12 @@ final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((ffnSize != null || heads != null) && method != Method.minitron) {
+        if ((ffnSize != null || heads != null) && method != InitMethod.minitron) {
             throw new IllegalArgumentException("--ffn-size and --heads apply to --method minitron only");
         }
-        boolean selects = method == Method.red || method == Method.magnitude || method == Method.minitron;
-        boolean calibrates = method == Method.red || method == Method.minitron;
-        NormInit gains = normInit != null ? NormInit.parse(normInit) : selects ? NormInit.TEACHER : NormInit.ONES;
+        boolean selects = method.selectsChannels();
+        boolean calibrates = method.calibrates();
+        NormInit gains = normInit != null ? NormInit.parse(normInit) : StudentInit.defaultGains(method);
         // every option is checked before the teacher is loaded
         if (calibrates) {
             calibration.validate(true);
@@ -107,87 +98,18 @@ final class PruneCommand implements Callable<Integer> {
         try (Backend be = backend.open()) {
             CausalLM teacher = HfModelReader.load(model, be);
             ModelConfig c = teacher.config();
-            if (hiddenSize <= 0 || hiddenSize > c.hiddenSize()) {
-                throw new IllegalArgumentException("--hidden-size " + hiddenSize + " must be in [1, " + c.hiddenSize() + "]");
-            }
-            Parameters p = teacher.parameters();
-            ModelConfig outConfig;
-            Parameters outParams;
-            double[] importance = null;
-            int[] channels = null;
-            ObjectNode extra = new ObjectMapper().createObjectNode();
-            switch (method) {
-                case red, minitron -> {
-                    ActivationStatistics stats = CalibrationRun.statistics(teacher, calibration.load(model, c), calibration.batch);
-                    extra.put("calibration_sequences", stats.sequences());
-                    extra.put("calibration_tokens", stats.tokens());
-                    importance = method == Method.red ? stats.redImportance() : stats.minitronChannels();
-                    channels = ChannelSelection.topK(importance, hiddenSize);
-                    WidthPruner.Plan plan = method == Method.red ? WidthPruner.channelsOnly(c, channels)
-                            : minitronPlan(c, stats, channels, extra);
-                    WidthPruner.Result r = WidthPruner.prune(c, p, plan, gains, be);
-                    outConfig = r.config();
-                    outParams = r.parameters();
-                }
-                case magnitude -> {
-                    importance = MagnitudeImportance.of(c, p, be);
-                    channels = ChannelSelection.topK(importance, hiddenSize);
-                    WidthPruner.Result r = WidthPruner.prune(c, p, WidthPruner.channelsOnly(c, channels), gains, be);
-                    outConfig = r.config();
-                    outParams = r.parameters();
-                }
-                default -> {
-                    ProjectionInit init = method == Method.random ? ProjectionInit.Random.LRC : new ProjectionInit.Orthogonal();
-                    LowRankStudent s = new LowRankStudent(c, p, hiddenSize, init, gains, seed, be);
-                    outConfig = s.studentConfig();
-                    outParams = s.folded();
-                }
-            }
-            HfModelWriter.write(out, outConfig, outParams, be, model);
-            if (channels != null) {
-                ObjectNode sel = new ObjectMapper().createObjectNode();
-                sel.put("method", method.name());
-                sel.put("norm_init", gains.name().toLowerCase());
-                var ch = sel.putArray("channels");
-                for (int i : channels) {
-                    ch.add(i);
-                }
-                var imp = sel.putArray("importance");
-                for (double v : importance) {
-                    imp.add(v);
-                }
-                sel.setAll(extra);
+            StudentInit.Built student = StudentInit.build(
+                    new StudentInit.Request(method, hiddenSize, ffnSize, heads, gains, seed, !method.selectsChannels()),
+                    teacher, () -> calibration.load(model, c), calibration.batch);
+            HfModelWriter.write(out, student.config(), student.weights(), be, model);
+            if (student.selection() != null) {
                 AtomicFiles.writeString(out.resolve("selection.json"),
-                        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(sel) + "\n");
+                        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(student.selection()) + "\n");
             }
             spec.commandLine().getErr().printf("wrote %s: %s, hidden %d -> %d, ffn %d, heads %d%n", out, method,
-                    c.hiddenSize(), outConfig.hiddenSize(), outConfig.intermediateSize(), outConfig.numHeads());
+                    c.hiddenSize(), student.config().hiddenSize(), student.config().intermediateSize(),
+                    student.config().numHeads());
         }
         return 0;
-    }
-
-    private WidthPruner.Plan minitronPlan(ModelConfig c, ActivationStatistics stats, int[] channels, ObjectNode extra) {
-        int f2 = ffnSize != null ? ffnSize : c.intermediateSize();
-        int h2 = heads != null ? heads : c.numHeads();
-        if (f2 <= 0 || f2 > c.intermediateSize()) {
-            throw new IllegalArgumentException("--ffn-size " + f2 + " must be in [1, " + c.intermediateSize() + "]");
-        }
-        double[][] neuronImp = stats.minitronNeurons(), headImp = stats.minitronHeads();
-        int[][] neurons = new int[c.numLayers()][], keptHeads = new int[c.numLayers()][];
-        var nj = extra.putArray("ffn_neurons");
-        var hj = extra.putArray("heads");
-        for (int l = 0; l < c.numLayers(); l++) {
-            neurons[l] = ChannelSelection.topK(neuronImp[l], f2);
-            keptHeads[l] = WidthPruner.headsByGroup(headImp[l], h2, c.numKvHeads());
-            var a = nj.addArray();
-            for (int i : neurons[l]) {
-                a.add(i);
-            }
-            var b = hj.addArray();
-            for (int i : keptHeads[l]) {
-                b.add(i);
-            }
-        }
-        return new WidthPruner.Plan(channels, neurons, keptHeads);
     }
 }

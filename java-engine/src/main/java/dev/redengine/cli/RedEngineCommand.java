@@ -13,7 +13,7 @@ import java.io.UncheckedIOException;
 /** The root command: subcommands, and one place that turns expected failures into a one-line error. */
 @Command(name = "red-engine", mixinStandardHelpOptions = true, version = "red-engine 0.1.0",
         description = "Prune and distill Llama/Qwen models without losing their reasoning.",
-        subcommands = {InfoCommand.class, ForwardCommand.class, AnalyzeCommand.class, PruneCommand.class, TrainCommand.class,
+        subcommands = {InfoCommand.class, ForwardCommand.class, AnalyzeCommand.class, PruneCommand.class, TrainCommand.class, DistillCommand.class,
                 CommandLine.HelpCommand.class})
 public final class RedEngineCommand {
 

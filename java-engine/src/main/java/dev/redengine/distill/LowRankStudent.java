@@ -159,6 +159,10 @@ public final class LowRankStudent {
         return studentConfig;
     }
 
+    public Backend backend() {
+        return be;
+    }
+
     /** The plain student weights, valid after the last {@link #fold}; gains and frozen tensors are shared. */
     public Parameters folded() {
         return folded;

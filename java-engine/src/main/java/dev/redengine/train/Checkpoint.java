@@ -33,6 +33,8 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@code model.safetensors} and {@code config.json}: the parameters, so the folder also loads as a plain
  *       HF model;</li>
+ *   <li>{@code trainable.safetensors}, only when what trains is not the model's weights (a projection
+ *       student's projections and gains): the trainable parameters;</li>
  *   <li>{@code optimizer.safetensors}: both Adam moments ({@code m.NAME}, {@code v.NAME}) and the optimizer
  *       scalars (step, learning rate, clip scale, flags) bit for bit;</li>
  *   <li>{@code trainer_state.json}, written last: the step, where the data order stands, the arguments that fix
@@ -45,6 +47,7 @@ import java.util.stream.Stream;
 public final class Checkpoint {
     private static final Pattern STEP = Pattern.compile("step-(\\d+)");
     private static final String STATE = "trainer_state.json";
+    private static final String TRAINABLE = "trainable.safetensors";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** What a checkpoint says about the run: its step, the data position, the run's arguments and its log. */
@@ -60,16 +63,29 @@ public final class Checkpoint {
      */
     public static Path save(Path root, State state, ModelConfig config, LmTrainer trainer, Backend be, int keep)
             throws IOException {
+        Parameters params = trainer.model().parameters();
+        return save(root, state, config, params, params, trainer.optimizer(), be, keep);
+    }
+
+    /**
+     * As above for any optimizer: {@code weights} is the model written as {@code model.safetensors} (loadable as an
+     * HF folder), {@code trainable} what {@code opt} updates (the same object when the model's weights train).
+     */
+    public static Path save(Path root, State state, ModelConfig config, Parameters weights, Parameters trainable,
+                            AdamW opt, Backend be, int keep) throws IOException {
         Files.createDirectories(root);
         removePartials(root);
         Path target = root.resolve("step-" + state.step());
         Path partial = root.resolve(".step-" + state.step() + ".partial");
         Files.createDirectories(partial);
-        Parameters params = trainer.model().parameters();
         SafetensorsWriter model = new SafetensorsWriter().metadata("format", "pt");
-        params.asMap().forEach((name, t) -> model.add(name, t, be));
+        weights.asMap().forEach((name, t) -> model.add(name, t, be));
         model.write(partial.resolve("model.safetensors"));
-        AdamW opt = trainer.optimizer();
+        if (trainable != weights) {
+            SafetensorsWriter tw = new SafetensorsWriter();
+            trainable.asMap().forEach((name, t) -> tw.add(name, t, be));
+            tw.write(partial.resolve(TRAINABLE));
+        }
         SafetensorsWriter optimizer = new SafetensorsWriter();
         opt.firstMoments().asMap().forEach((name, t) -> optimizer.add("m." + name, t, be));
         opt.secondMoments().asMap().forEach((name, t) -> optimizer.add("v." + name, t, be));
@@ -121,13 +137,18 @@ public final class Checkpoint {
      * with {@code args}; returns its state.
      */
     public static State load(Path dir, ObjectNode args, LmTrainer trainer, Backend be) throws IOException {
+        return load(dir, args, trainer.model().parameters(), trainer.optimizer(), be);
+    }
+
+    /** Loads a checkpoint into {@code trainable} and the optimizer's state, after checking its arguments. */
+    public static State load(Path dir, ObjectNode args, Parameters trainable, AdamW opt, Backend be) throws IOException {
         JsonNode json = JSON.readTree(dir.resolve(STATE).toFile());
         ObjectNode saved = (ObjectNode) json.get("args");
         requireSameArgs(dir, saved, args);
-        AdamW opt = trainer.optimizer();
-        try (SafetensorsFile model = SafetensorsFile.open(dir.resolve("model.safetensors"));
+        Path params = Files.exists(dir.resolve(TRAINABLE)) ? dir.resolve(TRAINABLE) : dir.resolve("model.safetensors");
+        try (SafetensorsFile model = SafetensorsFile.open(params);
              SafetensorsFile optimizer = SafetensorsFile.open(dir.resolve("optimizer.safetensors"))) {
-            for (Map.Entry<String, Tensor> e : trainer.model().parameters().asMap().entrySet()) {
+            for (Map.Entry<String, Tensor> e : trainable.asMap().entrySet()) {
                 be.upload(e.getValue(), model.readFloat32(e.getKey()));
                 be.upload(opt.firstMoments().get(e.getKey()), optimizer.readFloat32("m." + e.getKey()));
                 be.upload(opt.secondMoments().get(e.getKey()), optimizer.readFloat32("v." + e.getKey()));

@@ -1,0 +1,235 @@
+package dev.redengine.distill;
+
+import dev.redengine.backend.cpu.CpuBackend;
+import dev.redengine.compress.NormInit;
+import dev.redengine.model.CausalLM;
+import dev.redengine.model.ModelConfig;
+import dev.redengine.model.Parameters;
+import dev.redengine.model.RandomInit;
+import dev.redengine.model.TestModels;
+import dev.redengine.tensor.Tensor;
+import dev.redengine.train.AdamW;
+import dev.redengine.train.LmTrainer;
+import dev.redengine.train.LrSchedule;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@link Distiller}: the loss falls for both kinds of student; gradient accumulation gives the step a larger
+ * batch would (up to rounding); the reported terms are the losses computed independently; a non-finite step
+ * stops the run by name or, when skipped, leaves the parameters alone.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class DistillerTest {
+    private final CpuBackend be = new CpuBackend(2);
+    private final ModelConfig config = TestModels.tiny("LlamaForCausalLM", false);
+    private final int seqLen = 8;
+    private final int[] corpus = new SplittableRandom(3).ints(4 * seqLen, 0, config.vocabSize()).toArray();   // 4 sequences
+
+    @AfterAll
+    void close() {
+        be.close();
+    }
+
+    /** A teacher trained on the corpus, so that its distributions are peaked and worth distilling. */
+    private CausalLM teacher() {
+        CausalLM t = new CausalLM(config, RandomInit.forTraining(be, config, 2), be);
+        LmTrainer trainer = new LmTrainer(t, AdamW.Settings.defaults(), new LrSchedule(1e-2, 5, 40, 0.1), 4, seqLen);
+        for (int s = 0; s < 40; s++) {
+            trainer.step(corpus);
+        }
+        return t;
+    }
+
+    private Student projectionStudent(CausalLM teacher, long seed) {
+        return new ProjectionStudent(new LowRankStudent(config, teacher.parameters(), 8, new ProjectionInit.Orthogonal(),
+                NormInit.ONES, seed, be));
+    }
+
+    private Student fullStudent(CausalLM teacher) {
+        int[] channels = {0, 2, 4, 6, 8, 10, 12, 14};
+        LowRankStudent s = new LowRankStudent(config, teacher.parameters(), 8, new ProjectionInit.Selection(channels),
+                NormInit.TEACHER, 0, be);
+        Parameters p = Parameters.allocate(be, dev.redengine.model.ParameterSpec.of(s.studentConfig()));
+        p.asMap().forEach((name, t) -> be.copy(t, s.folded().get(name)));
+        return new FullStudent(new CausalLM(s.studentConfig(), p, be));
+    }
+
+    private Distiller distiller(CausalLM teacher, Student student, String loss, int batch, int accum, boolean skip, int steps) {
+        return new Distiller(teacher, student, new Distiller.Settings(LossWeights.parse(loss), 2f, accum, skip),
+                AdamW.Settings.defaults(), new LrSchedule(1e-2, 2, steps, 0.1), batch, seqLen, 4);
+    }
+
+    private static double mean(List<Distiller.StepMetrics> rows, LossTerm t) {
+        return rows.stream().mapToDouble(r -> r.terms().get(t)).average().orElseThrow();
+    }
+
+    @ParameterizedTest(name = "projections={0}")
+    @ValueSource(booleans = {true, false})
+    void theLossFallsForBothKindsOfStudent(boolean projections) {
+        CausalLM teacher = teacher();
+        Student student = projections ? projectionStudent(teacher, 1) : fullStudent(teacher);
+        Distiller d = distiller(teacher, student, "kl=1,ce=0.5", 4, 1, false, 40);
+        List<Distiller.StepMetrics> first = null, rows = null;
+        for (int s = 1; s <= 40; s++) {
+            d.step(corpus);
+            if (s % 4 == 0) {
+                rows = d.read();
+                if (first == null) {
+                    first = rows;
+                }
+            }
+        }
+        double klStart = mean(first, LossTerm.KL), klEnd = mean(rows, LossTerm.KL);
+        assertTrue(klEnd < 0.5 * klStart, "KL " + klStart + " -> " + klEnd);
+        assertTrue(mean(rows, LossTerm.CE) < mean(first, LossTerm.CE));
+        assertEquals(40, rows.getLast().step());
+        Distiller.Validation v = d.validate(List.of(corpus));
+        assertTrue(v.kl() < klStart && v.ce() > 0, v.toString());
+    }
+
+    @Test
+    void reportedTermsAreTheLossesOfTheStartingStudent() {
+        CausalLM teacher = teacher();
+        Student student = projectionStudent(teacher, 4);
+        Distiller d = distiller(teacher, student, "ce=1,kl=2,rkl=3", 4, 1, false, 5);
+        // the losses before the first update, computed here with the model's own loss functions
+        student.beginStep();
+        CausalLM m = student.model();
+        var a = m.allocateActivations(4, seqLen);
+        var ta = teacher.allocateActivations(4, seqLen);
+        teacher.setInput(ta, corpus);
+        teacher.forward(ta);
+        m.setInput(a, corpus);
+        m.forward(a);
+        double ce = m.crossEntropy(a, CausalLM.shiftedTargets(corpus, 4, seqLen), null);
+        Map<Boolean, Double> kl = new java.util.HashMap<>();
+        for (boolean reverse : new boolean[]{false, true}) {
+            be.zero(a.lossSum);
+            int n = m.accumulateDistillLoss(a, ta.logits, 2f, reverse, null, a.lossSum);
+            kl.put(reverse, (double) be.downloadFloats(a.lossSum)[0] / n);
+        }
+        d.step(corpus);
+        Distiller.StepMetrics r = d.read().getFirst();
+        assertEquals(ce, r.terms().get(LossTerm.CE), 1e-5 * ce);
+        assertEquals(kl.get(false), r.terms().get(LossTerm.KL), 1e-5 * kl.get(false));
+        assertEquals(kl.get(true), r.terms().get(LossTerm.REVERSE_KL), 1e-5 * kl.get(true));
+        assertEquals(ce + 2 * kl.get(false) + 3 * kl.get(true), r.loss(), 1e-5 * r.loss());
+        assertEquals(1, r.step());
+    }
+
+    @ParameterizedTest(name = "projections={0}")
+    @ValueSource(booleans = {true, false})
+    void twoMicroBatchesOfTwoMakeTheStepOfOneBatchOfFour(boolean projections) {
+        CausalLM teacher = teacher();
+        Student a = projections ? projectionStudent(teacher, 5) : fullStudent(teacher);
+        Student b = projections ? projectionStudent(teacher, 5) : fullStudent(teacher);
+        Distiller whole = distiller(teacher, a, "kl=1,ce=1", 4, 1, false, 3);
+        Distiller parts = distiller(teacher, b, "kl=1,ce=1", 2, 2, false, 3);
+        for (int s = 0; s < 3; s++) {
+            whole.step(corpus);
+            parts.step(corpus);
+        }
+        Distiller.StepMetrics w = whole.read().getLast(), p = parts.read().getLast();
+        assertEquals(w.gradNorm(), p.gradNorm(), 1e-4 * w.gradNorm());
+        assertEquals(w.loss(), p.loss(), 1e-5 * w.loss());
+        for (Map.Entry<String, Tensor> e : a.trainable().asMap().entrySet()) {
+            float[] x = be.downloadFloats(e.getValue()), y = be.downloadFloats(b.trainable().get(e.getKey()));
+            double scale = Arrays.stream(toDouble(x)).map(Math::abs).max().orElse(1);
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(x[i], y[i], 1e-4 * scale + 1e-6, e.getKey() + "[" + i + "]");
+            }
+        }
+    }
+
+    private static double[] toDouble(float[] x) {
+        double[] d = new double[x.length];
+        for (int i = 0; i < x.length; i++) {
+            d[i] = x[i];
+        }
+        return d;
+    }
+
+    /** A teacher whose LM head holds a NaN: every KL is NaN, and so is every gradient. */
+    private CausalLM poisonedTeacher() {
+        CausalLM t = teacher();
+        Tensor head = t.parameters().get("lm_head.weight");
+        float[] w = be.downloadFloats(head);
+        w[5] = Float.NaN;
+        be.upload(head, w);
+        return t;
+    }
+
+    @Test
+    void aNonFiniteStepStopsTheRunNamingTheStepAndTheTensor() {
+        CausalLM teacher = poisonedTeacher();
+        Student student = projectionStudent(teacher, 1);
+        Distiller d = distiller(teacher, student, "kl=1", 4, 1, false, 5);
+        d.step(corpus);
+        ArithmeticException e = assertThrows(ArithmeticException.class, d::read);
+        assertTrue(e.getMessage().startsWith("step 1:") && e.getMessage().contains("gradient of"), e.getMessage());
+    }
+
+    @Test
+    void skippedStepsLeaveTheParametersAloneAndAreCounted() {
+        CausalLM teacher = poisonedTeacher();
+        Student student = projectionStudent(teacher, 1);
+        Distiller d = distiller(teacher, student, "ce=1,kl=1", 4, 1, true, 5);
+        Map<String, float[]> before = new java.util.HashMap<>();
+        student.trainable().asMap().forEach((n, t) -> before.put(n, be.downloadFloats(t)));
+        d.step(corpus);
+        d.step(corpus);
+        List<Distiller.StepMetrics> rows = d.read();
+        assertEquals(List.of(true, true), rows.stream().map(Distiller.StepMetrics::skipped).toList());
+        assertEquals(List.of(1, 2), rows.stream().map(Distiller.StepMetrics::skippedSoFar).toList());
+        student.trainable().asMap().forEach((n, t) -> assertArrayEquals(before.get(n), be.downloadFloats(t), n));
+    }
+
+    @Test
+    void aSkipDoesNotStickToTheStepsAfterIt() {
+        CausalLM teacher = teacher();
+        Student student = projectionStudent(teacher, 1);
+        Distiller d = distiller(teacher, student, "kl=1", 4, 1, true, 5);
+        d.step(corpus);
+        d.optimizer().slot(dev.redengine.backend.OptimizerScalars.NON_FINITE);
+        float[] flag = {1f};
+        be.upload(d.optimizer().slot(dev.redengine.backend.OptimizerScalars.NON_FINITE), flag);   // as if step 1 had failed
+        Map<String, float[]> before = new java.util.HashMap<>();
+        student.trainable().asMap().forEach((n, t) -> before.put(n, be.downloadFloats(t)));
+        d.step(corpus);   // skipped: the flag was set
+        d.step(corpus);   // runs: the skip cleared it
+        List<Distiller.StepMetrics> rows = d.read();
+        assertEquals(List.of(false, true, false), rows.stream().map(Distiller.StepMetrics::skipped).toList());
+        boolean moved = student.trainable().asMap().entrySet().stream()
+                .anyMatch(e -> !Arrays.equals(before.get(e.getKey()), be.downloadFloats(e.getValue())));
+        assertTrue(moved, "the step after a skip updates the parameters");
+    }
+
+    @Test
+    void mismatchedVocabulariesAndWrongShapesAreRefused() {
+        CausalLM teacher = teacher();
+        ModelConfig other = ModelConfig.parse(TestModels.json("LlamaForCausalLM", 16, 2, 4, 2, 6, 24, 48, false));
+        Student wrongVocab = new FullStudent(new CausalLM(other, RandomInit.forTraining(be, other, 1), be));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> distiller(teacher, wrongVocab, "kl=1", 4, 1, false, 5));
+        assertTrue(e.getMessage().contains("vocabularies differ"), e.getMessage());
+        Distiller d = distiller(teacher, projectionStudent(teacher, 1), "kl=1", 4, 1, false, 5);
+        int[] tooShort = Arrays.copyOf(corpus, corpus.length - 1);
+        assertThrows(IllegalArgumentException.class, () -> d.step(tooShort));
+        assertFalse(d.terms().isEmpty());
+    }
+}
