@@ -341,7 +341,9 @@ final class DistillCommand implements Callable<Integer> {
             metrics = MetricsLog.create(out.resolve("metrics.jsonl"));
             ObjectNode row0 = JSON.createObjectNode().put("step", 0);
             if (!split.validation().isEmpty()) {
-                putValidation(row0, distiller.validate(split.validation()));
+                Distiller.Validation v = distiller.validate(split.validation());
+                putValidation(row0, v);
+                row0.put("teacher_val_ce", v.teacherCe());
             }
             if (erankEvery > 0) {
                 putArray(row0.putArray("erank"), distiller.studentErank(erankIds, erank));
@@ -353,7 +355,8 @@ final class DistillCommand implements Callable<Integer> {
                         student.model().parameters(), student.trainable(), distiller.optimizer(), be, keepCheckpoints);
             }
             log.printf("step 0 (before training):%s%s%n",
-                    row0.has("val_ce") ? String.format(" val ce %.4f, val kl %.4f;", row0.get("val_ce").asDouble(), row0.get("val_kl").asDouble()) : "",
+                    row0.has("val_ce") ? String.format(" val ce %.4f (teacher's %.4f), val kl %.4f;", row0.get("val_ce").asDouble(),
+                            row0.get("teacher_val_ce").asDouble(), row0.get("val_kl").asDouble()) : "",
                     row0.has("erank") ? " eRank per hidden state " + round(row0.get("erank")) + ", teacher's " + round(row0.get("teacher_erank")) : "");
         }
         int last = stopAfter == null ? steps : Math.min(steps, first - 1 + stopAfter);

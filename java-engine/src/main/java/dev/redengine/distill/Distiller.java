@@ -49,8 +49,11 @@ public final class Distiller {
                               boolean skipped, int skippedSoFar) {
     }
 
-    /** The loss on held-out data: the student's next-token cross-entropy and KL(teacher || student) at T = 1. */
-    public record Validation(double ce, double kl, long tokens) {
+    /**
+     * The loss on held-out data: the student's next-token cross-entropy, KL(teacher || student) at T = 1, and the
+     * teacher's own cross-entropy (the floor the student is distilled towards).
+     */
+    public record Validation(double ce, double kl, double teacherCe, long tokens) {
     }
 
     private static final int ROW_SCALARS = OptimizerScalars.SIZE;
@@ -68,7 +71,7 @@ public final class Distiller {
     private final int capacity;
     private final Tensor history;            // [capacity, width]
     private final Tensor termSums;           // [K] this step's loss sum per term
-    private final Tensor evalSums;           // [2] validation: cross-entropy and KL sums
+    private final Tensor evalSums;           // [3] validation: student cross-entropy, KL, teacher cross-entropy sums
     private final Tensor gradAcc;            // [N, V] the logit terms' gradients but the last, or null
     private final Tensor gradTmp;            // [N, V] one of them, with 3 logit terms, or null
     private final int[] rowStep;             // host: which step each queued row holds
@@ -110,7 +113,7 @@ public final class Distiller {
         this.capacity = historySteps;
         this.history = be.allocate(capacity, width);
         this.termSums = be.allocate(terms.size());
-        this.evalSums = be.allocate(2);
+        this.evalSums = be.allocate(3);
         int logitTerms = (int) terms.stream().filter(LossTerm::onLogits).count();
         int n = batch * seqLen;
         this.gradAcc = logitTerms >= 2 ? be.allocate(n, sc.vocabSize()) : null;
@@ -281,11 +284,12 @@ public final class Distiller {
             be.upload(acts.targets, targets);
             be.crossEntropy(acts.losses, evalSums.viewAt(0, 1), null, acts.logits, acts.targets, 0f);
             be.klDivergence(acts.losses, evalSums.viewAt(1, 1), null, acts.logits, teacherActs.logits, null, 1f, false, 0f);
+            be.crossEntropy(acts.losses, evalSums.viewAt(2, 1), null, teacherActs.logits, acts.targets, 0f);
             ceCount += Arrays.stream(targets).filter(x -> x >= 0).count();
             tokens += ids.length;
         }
         float[] sums = be.downloadFloats(evalSums);
-        return new Validation(sums[0] / (double) ceCount, sums[1] / (double) tokens, tokens);
+        return new Validation(sums[0] / (double) ceCount, sums[1] / (double) tokens, sums[2] / (double) ceCount, tokens);
     }
 
     /** RED eRank of each of the student's hidden states (L + 1 of them) on ids [B * T]. */

@@ -100,6 +100,12 @@ class DistillerTest {
         assertEquals(40, rows.getLast().step());
         Distiller.Validation v = d.validate(List.of(corpus));
         assertTrue(v.kl() < klStart && v.ce() > 0, v.toString());
+        var ta = teacher.allocateActivations(4, seqLen);
+        teacher.setInput(ta, corpus);
+        teacher.forward(ta);
+        double teacherCe = teacher.crossEntropy(ta, CausalLM.shiftedTargets(corpus, 4, seqLen), null);
+        assertEquals(teacherCe, v.teacherCe(), 1e-5 * teacherCe);
+        assertEquals(corpus.length, v.tokens());
     }
 
     @Test
