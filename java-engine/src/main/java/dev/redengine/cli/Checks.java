@@ -25,6 +25,12 @@ final class Checks {
         }
     }
 
+    static void nonNegative(String option, int value) {
+        if (value < 0) {
+            throw new IllegalArgumentException(option + " must be >= 0, got " + value);
+        }
+    }
+
     static void finitePositive(String option, double value) {
         if (!Double.isFinite(value) || value <= 0) {
             throw new IllegalArgumentException(option + " must be a finite number > 0, got " + value);

@@ -8,6 +8,7 @@ import dev.redengine.backend.Backend;
 import dev.redengine.compress.NormInit;
 import dev.redengine.data.CalibrationLoader;
 import dev.redengine.data.CalibrationSet;
+import dev.redengine.data.TrainValSplit;
 import dev.redengine.distill.Distiller;
 import dev.redengine.distill.FullStudent;
 import dev.redengine.distill.InitMethod;
@@ -39,9 +40,7 @@ import picocli.CommandLine.Spec;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /**
@@ -239,12 +238,10 @@ final class DistillCommand implements Callable<Integer> {
         if (!(valFraction >= 0 && valFraction < 1)) {
             throw new IllegalArgumentException("--val-fraction must be in [0, 1), got " + valFraction);
         }
-        for (var e : List.of(new Object[]{"--eval-every", evalEvery}, new Object[]{"--erank-every", erankEvery},
-                new Object[]{"--save-every", saveEvery}, new Object[]{"--keep-checkpoints", keepCheckpoints})) {
-            if ((int) e[1] < 0) {
-                throw new IllegalArgumentException(e[0] + " must be >= 0, got " + e[1]);
-            }
-        }
+        Checks.nonNegative("--eval-every", evalEvery);
+        Checks.nonNegative("--erank-every", erankEvery);
+        Checks.nonNegative("--save-every", saveEvery);
+        Checks.nonNegative("--keep-checkpoints", keepCheckpoints);
         if ((ffnSize != null || heads != null) && init != InitMethod.minitron) {
             throw new IllegalArgumentException("--ffn-size and --heads apply to --init minitron only");
         }
@@ -289,7 +286,7 @@ final class DistillCommand implements Callable<Integer> {
         LossWeights weights = lossWeights();
         try (Backend be = backend.open()) {
             CalibrationSet set = CalibrationLoader.load(data, teacherDir, config, samples, seqLen);
-            Split split = Split.of(set, valFraction, seed, batch, gradAccum);
+            TrainValSplit split = TrainValSplit.of(set, valFraction, seed, batch, gradAccum);
             CausalLM teacher = HfModelReader.load(teacherDir, be);
             StudentInit.Built built = StudentInit.build(
                     new StudentInit.Request(init, hiddenSize, ffnSize, heads, gains(), seed, projections()), teacher,
@@ -318,7 +315,7 @@ final class DistillCommand implements Callable<Integer> {
     }
 
     private void run(Backend be, ModelConfig teacherConfig, StudentInit.Built built, Student student, Distiller distiller,
-                     Split split, LossWeights weights, PrintWriter log) throws Exception {
+                     TrainValSplit split, LossWeights weights, PrintWriter log) throws Exception {
         Path checkpoints = out.resolve("checkpoints");
         java.nio.file.Files.createDirectories(out);
         EffectiveRank erank = EffectiveRank.cpu();
@@ -459,56 +456,6 @@ final class DistillCommand implements Callable<Integer> {
     private static void putArray(ArrayNode a, double[] values) {
         for (double v : values) {
             a.add(v);
-        }
-    }
-
-    /**
-     * The data split by --seed into training sequences and validation batches of --batch sequences (a remainder
-     * of fewer than --batch held-out sequences goes back to training).
-     */
-    record Split(int[][] train, List<int[]> validation, int[] erankBatch) {
-        static Split of(CalibrationSet set, double valFraction, long seed, int batch, int gradAccum) {
-            int n = set.numSequences(), t = set.seqLen();
-            int[] order = shuffle(n, seed);
-            int held = (int) Math.round(valFraction * n) / batch * batch;
-            if (valFraction > 0 && held == 0) {
-                throw new IllegalArgumentException("--val-fraction " + valFraction + " of " + n + " sequences holds fewer than --batch "
-                        + batch + " sequences; use more data, a larger --val-fraction, or --val-fraction 0");
-            }
-            if (n - held < batch * gradAccum) {
-                throw new IllegalArgumentException("--data gives " + (n - held) + " training sequences, fewer than --batch x --grad-accum = "
-                        + batch * gradAccum);
-            }
-            List<int[]> val = new ArrayList<>();
-            for (int b = 0; b < held / batch; b++) {
-                int[] ids = new int[batch * t];
-                for (int i = 0; i < batch; i++) {
-                    System.arraycopy(set.sequence(order[b * batch + i]), 0, ids, i * t, t);
-                }
-                val.add(ids);
-            }
-            int[][] train = new int[n - held][];
-            for (int i = held; i < n; i++) {
-                train[i - held] = set.sequence(order[i]);
-            }
-            int[] erankBatch = val.isEmpty() ? Arrays.stream(Arrays.copyOf(train, batch)).flatMapToInt(Arrays::stream).toArray()
-                    : val.getFirst();
-            return new Split(train, val, erankBatch);
-        }
-
-        private static int[] shuffle(int n, long seed) {
-            SplittableRandom rng = new SplittableRandom(seed ^ 0x76616c696461L);   // not the data order's stream
-            int[] a = new int[n];
-            for (int i = 0; i < n; i++) {
-                a[i] = i;
-            }
-            for (int i = n - 1; i > 0; i--) {
-                int j = rng.nextInt(i + 1);
-                int x = a[i];
-                a[i] = a[j];
-                a[j] = x;
-            }
-            return a;
         }
     }
 }
