@@ -397,7 +397,7 @@ final class DistillCommand implements Callable<Integer> {
                 if (skipNonFinite) {
                     runLog.put("skipped_steps", rows.getLast().skippedSoFar());
                 }
-                progress.step(s, summary(rows.getLast(), now), tokensPerSecond);
+                progress.step(s, summary(rows.getLast(), now), rows.getLast().loss(), tokensPerSecond);
                 if (save) {
                     student.beginStep();   // the checkpoint's model.safetensors holds the current weights
                     Path dir = Checkpoint.save(checkpoints, new Checkpoint.State(s, order.position(), runArgs(), runLog),

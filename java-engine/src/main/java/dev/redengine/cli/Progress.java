@@ -33,15 +33,18 @@ final class Progress implements AutoCloseable {
                 : null;
     }
 
-    /** Reports that step is done; message is what the log line or the bar's extra text says about it. */
-    void step(int step, String message, double tokensPerSecond) {
-        String eta = eta(step);
-        String text = String.format("%s  %.0f tokens/s  %s", message, tokensPerSecond, eta);
+    /**
+     * Reports that step is done: the log line says {@code message}, the bar (one terminal line) only the loss,
+     * tokens/s and the ETA.
+     */
+    void step(int step, String message, double loss, double tokensPerSecond) {
         if (bar != null) {
             bar.stepTo(step);
-            bar.setExtraMessage(text);
+            bar.setExtraMessage(String.format("loss %.4f  %.0f tok/s  ETA %s", loss, tokensPerSecond, clock(secondsLeft(step))));
         } else {
-            log.printf("step %5d/%d  %s%n", step, total, text);
+            double secs = (System.nanoTime() - start) / 1e9;
+            log.printf("step %5d/%d  %s  %.0f tokens/s  elapsed %s  ETA %s%n", step, total, message, tokensPerSecond,
+                    clock(secs), clock(secondsLeft(step)));
             log.flush();
         }
     }
@@ -55,11 +58,10 @@ final class Progress implements AutoCloseable {
         log.flush();
     }
 
-    private String eta(int step) {
+    private double secondsLeft(int step) {
         double secs = (System.nanoTime() - start) / 1e9;
         int done = step - first + 1;
-        double left = done > 0 ? secs / done * (total - step) : 0;
-        return String.format("elapsed %s  ETA %s", clock(secs), clock(left));
+        return done > 0 ? secs / done * (total - step) : 0;
     }
 
     private static String clock(double secs) {

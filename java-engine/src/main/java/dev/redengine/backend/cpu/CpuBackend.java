@@ -399,9 +399,8 @@ public final class CpuBackend implements Backend {
         MemorySegment ds = dstudent == null ? null : f32(dstudent), maskSeg = ms;
         boolean maskInts = intMask;
         float invT = 1f / temperature, t2 = temperature * temperature;
-        double[] total = {0};
-        Object lock = new Object();
-        parallel.forRange(rows, 4, (from, to) -> {
+        double[] partial = new double[parallel.chunks(rows, 4)];   // per chunk, added in chunk order (reproducible)
+        parallel.forChunks(rows, 4, (c, from, to) -> {
             double chunk = 0;
             for (int r = from; r < to; r++) {
                 long o = (long) r * vocab;
@@ -432,11 +431,9 @@ public final class CpuBackend implements Backend {
                     }
                 }
             }
-            synchronized (lock) {
-                total[0] += chunk;
-            }
+            partial[c] = chunk;
         });
-        sum.setAtIndex(F, 0, (float) (sum.getAtIndex(F, 0) + total[0]));
+        sum.setAtIndex(F, 0, (float) (sum.getAtIndex(F, 0) + Parallel.sum(partial)));
     }
 
     @Override
