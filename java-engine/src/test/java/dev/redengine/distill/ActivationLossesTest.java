@@ -260,6 +260,53 @@ class ActivationLossesTest {
         return s / a.length;
     }
 
+    /**
+     * Two calls at gradScale 1/2 (two micro-batches of the same data) give the projection gradients of one call at 1
+     * (+=; exactly for o_proj, whose one product per call halves exactly), while the injected gradients are
+     * refilled, exactly half of one call's.
+     */
+    @Test
+    void projectionGradientsAccumulateAcrossCallsAndInjectedOnesAreRefilled() {
+        ModelConfig c = config("LlamaForCausalLM");
+        Teacher t = teacher(c);
+        LowRankStudent s = new LowRankStudent(c, t.model.parameters(), 10, new ProjectionInit.Random(0.3), NormInit.ONES, 9, be);
+        CausalLM lm = new CausalLM(s.studentConfig(), s.folded(), be);
+        Activations a = lm.allocateActivations(BATCH, SEQ);
+        lm.setInput(a, t.ids);
+        lm.forward(a);
+        ActivationLosses losses = ActivationLosses.lowRank(t.model, s, weights("clone=1,hidden_mse=1,hidden_cos=1"), BATCH, SEQ);
+        String o = "model.layers.1.self_attn.o_proj";
+        s.zeroGradients();
+        losses.accumulate(t.acts, a, 1f);
+        float[] once = be.downloadFloats(s.projectionGradients().get(o));
+        float[] onceEmbed = be.downloadFloats(s.projectionGradients().get(LowRankStudent.EMBEDDING));
+        float[] onceQ = be.downloadFloats(losses.injected().q[0]), onceH = be.downloadFloats(losses.injected().residual[2]);
+        s.zeroGradients();
+        losses.accumulate(t.acts, a, 0.5f);
+        losses.accumulate(t.acts, a, 0.5f);
+        float[] twice = be.downloadFloats(s.projectionGradients().get(o));
+        float[] twiceEmbed = be.downloadFloats(s.projectionGradients().get(LowRankStudent.EMBEDDING));
+        float[] halfQ = be.downloadFloats(losses.injected().q[0]), halfH = be.downloadFloats(losses.injected().residual[2]);
+        assertTrue(java.util.Arrays.equals(once, twice), "o_proj projection gradient");
+        for (int i = 0; i < onceEmbed.length; i++) {   // a sum over the L + 1 hidden states: added in another order
+            assertEquals(onceEmbed[i], twiceEmbed[i], 1e-5 * Math.abs(onceEmbed[i]) + 1e-7, "embedding projection gradient [" + i + "]");
+        }
+        for (int i = 0; i < onceQ.length; i++) {
+            assertEquals(onceQ[i] / 2, halfQ[i], "injected q[0][" + i + "]");
+        }
+        for (int i = 0; i < onceH.length; i++) {
+            assertEquals(onceH[i] / 2, halfH[i], "injected residual[2][" + i + "]");
+        }
+        assertTrue(java.util.Arrays.stream(toDouble(s.projectionGradients().get(o))).anyMatch(v -> v != 0));
+        Map<Term, Float> sums = losses.readLossSums();   // three calls since construction, unweighted values
+        losses.zeroLosses();
+        losses.accumulate(t.acts, a, 0.25f);
+        Map<Term, Float> one = losses.readLossSums();
+        for (Term term : Term.values()) {
+            assertEquals(3 * one.get(term), sums.get(term), 1e-5 * sums.get(term), term.cliName);
+        }
+    }
+
     @Test
     void cloneNeedsALowRankStudent() {
         ModelConfig c = config("LlamaForCausalLM");
