@@ -2,9 +2,6 @@ package dev.redengine.model;
 
 import dev.redengine.tensor.Tensor;
 
-import java.util.Arrays;
-import java.util.stream.Stream;
-
 /**
  * Gradients of extra losses on a model's intermediate activations (activation distillation), injected into
  * {@link CausalLM#backward(Activations, Tensor, InjectedGradients)} where the backward pass reaches each
@@ -43,7 +40,12 @@ public final class InjectedGradients {
 
     /** Whether any block output (o_proj or down_proj) gets a gradient: those need one more [N, d] scratch buffer. */
     boolean injectsBlockOutputs() {
-        return Stream.concat(Arrays.stream(attentionOutput), Arrays.stream(mlpOutput)).anyMatch(t -> t != null);
+        for (int l = 0; l < attentionOutput.length; l++) {
+            if (attentionOutput[l] != null || mlpOutput[l] != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Checks every entry against the model's widths for N tokens, naming the first that does not fit. */
