@@ -110,6 +110,16 @@ final class TimingBackend implements Backend {
         time("klDivergence", () -> be.klDivergence(losses, lossSum, dstudent, student, teacher, mask, temperature, reverse, gradScale));
     }
 
+    @Override
+    public void mseLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale) {
+        time("mseLoss", () -> be.mseLoss(losses, lossSum, dx, dtarget, x, target, gradScale));
+    }
+
+    @Override
+    public void cosineLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale) {
+        time("cosineLoss", () -> be.cosineLoss(losses, lossSum, dx, dtarget, x, target, gradScale));
+    }
+
     @Override public void sumSquares(Tensor acc, Tensor x) { time("sumSquares", () -> be.sumSquares(acc, x)); }
     @Override public void clipScale(Tensor scalars, float maxNorm) { time("clipScale", () -> be.clipScale(scalars, maxNorm)); }
     @Override public void advanceStep(Tensor scalars, Tensor lrTable) { time("advanceStep", () -> be.advanceStep(scalars, lrTable)); }

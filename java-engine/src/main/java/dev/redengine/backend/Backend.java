@@ -184,6 +184,24 @@ public interface Backend extends AutoCloseable {
     void klDivergence(Tensor losses, Tensor lossSum, Tensor dstudent, Tensor student, Tensor teacher, Tensor mask,
                       float temperature, boolean reverse, float gradScale);
 
+    /**
+     * Mean squared error per row, fused, for comparing activations: x, target [N, C] (any shapes of N rows of C).
+     * losses [N] gets (1/C) sum_c (x - target)^2 and lossSum [1] += the sum of those losses. Gradients
+     * accumulate ({@code +=}, so that several losses on one activation add up without a scratch buffer):
+     * dx [N, C], if not null, += gradScale (2/C) (x - target); dtarget, if not null, += -gradScale (2/C) (x - target)
+     * (for a target that is itself a function of trainable weights). Neither may alias x or target.
+     */
+    void mseLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale);
+
+    /**
+     * Cosine distance per row, fused: x, target [N, C]. losses [N] gets 1 - cos with
+     * cos = x . target / (|x| |target|), and lossSum [1] += their sum. A row where x or target is all zeros has
+     * no direction: cos is taken as 0 (loss 1) and its gradient as 0. Gradients accumulate ({@code +=}):
+     * dx += -gradScale (target / (|x| |target|) - cos x / |x|^2), dtarget += -gradScale (x / (|x| |target|)
+     * - cos target / |target|^2); either may be null, neither may alias x or target.
+     */
+    void cosineLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale);
+
     // Optimiser. Its scalars (learning rate, step, gradient norm, clip scale) live in small device tensors, so
     // that a training step makes no host round trip and a captured CUDA graph replays with current values.
 

@@ -65,10 +65,16 @@ public final class CausalLM {
      * the activation-gradient scratch), so that a training loop allocates nothing once it runs.
      */
     public void prepareBackward(Activations a) {
+        prepareBackward(a, null);
+    }
+
+    /** {@link #prepareBackward(Activations)} for a backward pass with these injected gradients (one more buffer). */
+    public void prepareBackward(Activations a, InjectedGradients injected) {
         gradients();
         int n = a.batch * a.seqLen;
-        if (scratch == null || scratch.residual.dim(0) != n) {
-            scratch = new Gradients(be, config, n);
+        boolean blockOutputs = injected != null && injected.injectsBlockOutputs();
+        if (scratch == null || scratch.residual.dim(0) != n || (blockOutputs && scratch.blockOut == null)) {
+            scratch = new Gradients(be, config, n, blockOutputs || (scratch != null && scratch.blockOut != null));
         }
     }
 
@@ -181,9 +187,24 @@ public final class CausalLM {
      * accumulates into {@link #gradients()}.
      */
     public void backward(Activations a, Tensor dlogits) {
-        prepareBackward(a);
+        backward(a, dlogits, null);
+    }
+
+    /**
+     * {@link #backward(Activations, Tensor)} with gradients of further losses on intermediate activations added
+     * where the pass reaches each activation (see {@link InjectedGradients}; null, or all entries null, is the
+     * plain backward pass bit for bit). dq and dk join before the RoPE (and q/k-norm) backward, since the
+     * stored q and k are rotated; a block output's gradient joins the residual's only on the way into that
+     * block (o_proj, down_proj), not on the skip path; residual[l]'s joins the stream once layer l's backward
+     * (or, for l = L, the final norm's) has completed dL/d(residual[l]).
+     */
+    public void backward(Activations a, Tensor dlogits, InjectedGradients inj) {
+        prepareBackward(a, inj);
         ModelConfig c = config;
         int n = a.batch * a.seqLen, heads = c.numHeads(), kv = c.numKvHeads(), dh = c.headDim();
+        if (inj != null) {
+            inj.check(c, n);
+        }
         float scale = (float) (1.0 / Math.sqrt(dh));
         Gradients g = scratch;
         // LM head and final norm
@@ -195,17 +216,23 @@ public final class CausalLM {
         for (int l = c.numLayers() - 1; l >= 0; l--) {
             LayerWeights w = layers[l];
             Activations.Layer s = a.layers[l];
+            inject(g.residual, inj == null ? null : inj.residual[l + 1]);                 // dL/d(residual[l+1]) complete
             // MLP block: out = mid + down(silu(gate) * up); g.residual holds dL/d(out)
-            w.down().backward(be, g.act, false, g.residual, s.act);
+            w.down().backward(be, g.act, false, blockGradient(g, inj == null ? null : inj.mlpOutput[l]), s.act);
             be.swigluBackward(g.gate, g.up, g.act, s.gate, s.up);
+            inject(g.gate, inj == null ? null : inj.gate[l]);
+            inject(g.up, inj == null ? null : inj.up[l]);
             w.gate().backward(be, g.norm, false, g.gate, s.ln2);
             w.up().backward(be, g.norm, true, g.up, s.ln2);
             be.rmsnormBackward(g.residual, w.dLn2(), g.norm, s.mid, w.ln2(), s.rstd2);   // now dL/d(mid)
             // attention block: mid = x + o(attention(rope(q), rope(k), v))
-            w.o().backward(be, g.att, false, g.residual, s.att);
+            w.o().backward(be, g.att, false, blockGradient(g, inj == null ? null : inj.attentionOutput[l]), s.att);
             be.attentionBackward(g.q.view(n, heads, dh), g.k.view(n, kv, dh), g.v.view(n, kv, dh), g.att.view(n, heads, dh),
                     s.q.view(n, heads, dh), s.k.view(n, kv, dh), s.v.view(n, kv, dh), s.att.view(n, heads, dh), s.lse,
                     a.batch, a.seqLen, scale);
+            inject(g.q, inj == null ? null : inj.q[l]);                                   // at the rotated q, k
+            inject(g.k, inj == null ? null : inj.k[l]);
+            inject(g.v, inj == null ? null : inj.v[l]);
             be.ropeBackward(g.q.view(n, heads, dh), ropeCos, ropeSin, a.seqLen);
             be.ropeBackward(g.k.view(n, kv, dh), ropeCos, ropeSin, a.seqLen);
             Tensor dq = g.q, dk = g.k;
@@ -224,7 +251,28 @@ public final class CausalLM {
             w.v().backward(be, g.norm, true, g.v, s.ln1);
             be.rmsnormBackward(g.residual, w.dLn1(), g.norm, a.residual[l], w.ln1(), s.rstd1);  // dL/d(x)
         }
+        inject(g.residual, inj == null ? null : inj.residual[0]);
         be.embeddingBackward(grads.get("model.embed_tokens.weight"), a.ids, g.residual);
+    }
+
+    /** grad += extra, when there is an extra gradient. */
+    private void inject(Tensor grad, Tensor extra) {
+        if (extra != null) {
+            be.accumulate(grad, extra);
+        }
+    }
+
+    /**
+     * The gradient flowing into a block (o_proj or down_proj) whose output was added to the residual: the
+     * residual's own, plus the injected gradient of the block's output when there is one (in a scratch buffer,
+     * since the skip path must carry the residual's alone).
+     */
+    private Tensor blockGradient(Gradients g, Tensor extra) {
+        if (extra == null) {
+            return g.residual;
+        }
+        be.add(g.blockOut, g.residual, extra);   // [N, d]
+        return g.blockOut;
     }
 
     /**

@@ -16,8 +16,9 @@ final class Gradients {
     final Tensor act;       // [N, F]
     final Tensor gate;      // [N, F]
     final Tensor up;        // [N, F]
+    final Tensor blockOut;  // [N, d]   dL/d(o_proj or down_proj output) when a gradient is injected there, else null
 
-    Gradients(Backend be, ModelConfig c, int tokens) {
+    Gradients(Backend be, ModelConfig c, int tokens, boolean blockOutputs) {
         int d = c.hiddenSize(), f = c.intermediateSize();
         residual = be.allocate(tokens, d);
         norm = be.allocate(tokens, d);
@@ -30,5 +31,6 @@ final class Gradients {
         act = be.allocate(tokens, f);
         gate = be.allocate(tokens, f);
         up = be.allocate(tokens, f);
+        blockOut = blockOutputs ? be.allocate(tokens, d) : null;
     }
 }

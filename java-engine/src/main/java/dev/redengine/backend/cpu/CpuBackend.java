@@ -436,6 +436,77 @@ public final class CpuBackend implements Backend {
         sum.setAtIndex(F, 0, (float) (sum.getAtIndex(F, 0) + Parallel.sum(partial)));
     }
 
+    /** Both activation losses: check shapes, then one pass per row, partial sums per chunk added in chunk order. */
+    private void rowLoss(String op, Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target,
+                         RowLoss body) {
+        int rows = x.rows(), width = x.dim(-1);
+        if (target.rows() != rows || target.dim(-1) != width) {
+            throw new IllegalArgumentException(op + ": target " + target + " does not match x " + x);
+        }
+        requireCount(losses, rows, op + " losses");
+        requireCount(lossSum, 1, op + " lossSum");
+        for (Tensor g : new Tensor[]{dx, dtarget}) {
+            if (g != null) {
+                sameCount(g, x);
+                if (g.storage() == x.storage() || g.storage() == target.storage()) {
+                    throw new IllegalArgumentException(op + ": gradient " + g + " may not share storage with x or target");
+                }
+            }
+        }
+        MemorySegment ls = f32(losses), sum = f32(lossSum), xs = f32(x), ts = f32(target);
+        MemorySegment dxs = dx == null ? null : f32(dx), dts = dtarget == null ? null : f32(dtarget);
+        double[] partial = new double[parallel.chunks(rows, 4)];   // per chunk, added in chunk order
+        parallel.forChunks(rows, 4, (c, from, to) -> {
+            double chunk = 0;
+            for (int r = from; r < to; r++) {
+                float loss = body.row(xs, ts, dxs, dts, (long) r * width, width);
+                ls.setAtIndex(F, r, loss);
+                chunk += loss;
+            }
+            partial[c] = chunk;
+        });
+        sum.setAtIndex(F, 0, (float) (sum.getAtIndex(F, 0) + Parallel.sum(partial)));
+    }
+
+    /** One row of a fused activation loss at element offset o: accumulates its gradients, returns its loss. */
+    private interface RowLoss {
+        float row(MemorySegment x, MemorySegment t, MemorySegment dx, MemorySegment dt, long o, int width);
+    }
+
+    @Override
+    public void mseLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale) {
+        float s = gradScale * 2f / x.dim(-1);
+        rowLoss("mseLoss", losses, lossSum, dx, dtarget, x, target, (xs, ts, dxs, dts, o, width) -> {
+            if (dxs != null) {
+                Simd.accumulateScaledDifference(dxs, o, xs, o, ts, o, s, width);    // += s (x - t)
+            }
+            if (dts != null) {
+                Simd.accumulateScaledDifference(dts, o, ts, o, xs, o, s, width);    // += s (t - x)
+            }
+            return Simd.sumSquaredDifference(xs, o, ts, o, width) / width;
+        });
+    }
+
+    @Override
+    public void cosineLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale) {
+        rowLoss("cosineLoss", losses, lossSum, dx, dtarget, x, target, (xs, ts, dxs, dts, o, width) -> {
+            float xx = Simd.sumSquares(xs, o, width), tt = Simd.sumSquares(ts, o, width);
+            if (xx == 0f || tt == 0f) {
+                return 1f;                                   // no direction: cos 0, gradient 0
+            }
+            float xt = Simd.dot(xs, o, ts, o, width);
+            double inv = 1.0 / Math.sqrt((double) xx * tt);  // 1 / (|x| |t|), in double: xx tt may overflow float
+            float cos = (float) (xt * inv);
+            if (dxs != null) {                               // -g (t / (|x||t|) - cos x / |x|^2)
+                Simd.accumulateLinear(dxs, o, ts, o, (float) (-gradScale * inv), xs, o, gradScale * cos / xx, width);
+            }
+            if (dts != null) {                               // -g (x / (|x||t|) - cos t / |t|^2)
+                Simd.accumulateLinear(dts, o, xs, o, (float) (-gradScale * inv), ts, o, gradScale * cos / tt, width);
+            }
+            return 1f - cos;
+        });
+    }
+
     @Override
     public void sumSquares(Tensor acc, Tensor x) {
         requireCount(acc, 1, "sumSquares accumulator");

@@ -260,6 +260,50 @@ public final class Simd {
         return dot(x, xo, x, xo, n);
     }
 
+    /** sum_i (a[i] - b[i])^2, accumulated in float lanes. */
+    public static float sumSquaredDifference(MemorySegment a, long ao, MemorySegment b, long bo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector d = load(a, ao + i).sub(load(b, bo + i));
+            acc = d.fma(d, acc);
+        }
+        float sum = sum(acc);
+        for (; i < n; i++) {
+            float d = a.getAtIndex(F, ao + i) - b.getAtIndex(F, bo + i);
+            sum += d * d;
+        }
+        return sum;
+    }
+
+    /** out[i] += s * (a[i] - b[i]): exactly 0 added where a[i] == b[i]. */
+    public static void accumulateScaledDifference(MemorySegment out, long o, MemorySegment a, long ao,
+                                                  MemorySegment b, long bo, float s, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector d = load(a, ao + i).sub(load(b, bo + i));
+            d.fma(FloatVector.broadcast(S, s), load(out, o + i)).intoMemorySegment(out, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float d = a.getAtIndex(F, ao + i) - b.getAtIndex(F, bo + i);
+            out.setAtIndex(F, o + i, Math.fma(d, s, out.getAtIndex(F, o + i)));
+        }
+    }
+
+    /** out[i] += sa * a[i] + sb * b[i]. */
+    public static void accumulateLinear(MemorySegment out, long o, MemorySegment a, long ao, float sa,
+                                        MemorySegment b, long bo, float sb, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+            FloatVector v = load(b, bo + i).fma(FloatVector.broadcast(S, sb), load(a, ao + i).mul(sa));
+            load(out, o + i).add(v).intoMemorySegment(out, (o + i) * 4, LE);
+        }
+        for (; i < n; i++) {
+            float v = Math.fma(b.getAtIndex(F, bo + i), sb, a.getAtIndex(F, ao + i) * sa);
+            out.setAtIndex(F, o + i, out.getAtIndex(F, o + i) + v);
+        }
+    }
+
     /** out[i] = x[i] * s * w[i]. */
     public static void scaleMul(MemorySegment out, long o, MemorySegment x, long xo, float s, MemorySegment w, int n) {
         int i = 0;
