@@ -108,8 +108,13 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--eval-every", defaultValue = "50", description = "Validation loss every K steps and at the end; 0 = only at the end (default: ${DEFAULT-VALUE}).")
     int evalEvery;
 
-    @Option(names = "--loss", description = "Weighted loss terms, e.g. kl=1,ce=0.5. Terms: ce (next-token cross-entropy), kl (T^2 KL(teacher||student) at --temperature), "
-            + "rkl (T^2 KL(student||teacher)). Default: kl=1,ce=1 (LRC and RED train on KL plus LM loss; Minitron's logit-only KD is kl=1).")
+    @Option(names = "--loss", description = "Weighted loss terms, e.g. kl=1,ce=0.5 (each a mean over tokens; the loss is their weighted sum). "
+            + "ce: next-token cross-entropy; kl: T^2 KL(teacher||student) at --temperature; rkl: T^2 KL(student||teacher); "
+            + "clone: LRC's activation clone loss, the mean over layers and over q, k, v, gate, up, attention output and MLP output "
+            + "of the per-token mean squared error against the teacher's (the outputs mapped by the layer's projections; projection students only); "
+            + "hidden_mse / hidden_cos: mean over hidden states of the MSE / 1 - cosine between the student's and the teacher's mapped "
+            + "by the embedding projection (or the kept channels of a pruned student). "
+            + "Default: kl=1,ce=1,clone=1 for projection students (LRC's loss, which RED trains with), kl=1,ce=1 for --trainable all.")
     String loss;
 
     @Option(names = "--temperature", defaultValue = "1.0", description = "Softmax temperature of kl and rkl (default: ${DEFAULT-VALUE}).")
@@ -187,7 +192,7 @@ final class DistillCommand implements Callable<Integer> {
     }
 
     private LossWeights lossWeights() {
-        return LossWeights.parse(loss != null ? loss : "kl=1,ce=1");
+        return LossWeights.parse(loss != null ? loss : projections() ? "kl=1,ce=1,clone=1" : "kl=1,ce=1");
     }
 
     private LrSchedule.Decay decay() {
@@ -292,7 +297,7 @@ final class DistillCommand implements Callable<Integer> {
                     new StudentInit.Request(init, hiddenSize, ffnSize, heads, gains(), seed, projections()), teacher,
                     () -> CalibrationLoader.load(calib, teacherDir, config, calibSamples, calibSeqLen), calibBatch);
             Student student = built.projected() != null && projections() ? new ProjectionStudent(built.projected())
-                    : new FullStudent(new CausalLM(built.config(), flat(built, be), be));
+                    : new FullStudent(new CausalLM(built.config(), flat(built, be), be), built.channels());
             LrSchedule lrs = new LrSchedule(lr, (int) Math.round(warmup * steps), steps, 0.1, decay());
             Distiller distiller = new Distiller(teacher, student,
                     new Distiller.Settings(weights, temperature, gradAccum, skipNonFinite),

@@ -20,7 +20,9 @@ import java.util.Map;
 /**
  * Knowledge distillation, one optimizer step at a time: the frozen teacher runs forward only (no gradients,
  * no backward scratch), the student runs forward and backward, the {@link LossWeights weighted loss terms}
- * give the gradient, AdamW updates the student's trainable parameters. {@code gradAccum} micro-batches of B
+ * give the gradient (logit terms through fused loss ops on the logits, activation terms through
+ * {@link ActivationLosses}, injected into the student's backward), AdamW updates the student's trainable
+ * parameters. {@code gradAccum} micro-batches of B
  * sequences make one step; each term is a mean over its tokens, averaged over the micro-batches.
  *
  * <p>Like {@link dev.redengine.train.LmTrainer} everything is allocated in the constructor and a step reads
@@ -67,6 +69,7 @@ public final class Distiller {
     private final Activations teacherActs;   // the teacher's forward only
     private final Activations acts;          // the student's, kept for its backward
     private final List<LossTerm> terms;
+    private final ActivationLosses activationLosses;   // the clone / hidden terms, or null when there are none
     private final int width;                 // one history row: optimizer scalars, then each term's loss sum
     private final int capacity;
     private final Tensor history;            // [capacity, width]
@@ -91,11 +94,6 @@ public final class Distiller {
         if (teacher.backend() != student.model().backend()) {
             throw new IllegalArgumentException("teacher and student live on different backends");
         }
-        for (LossTerm t : settings.loss().terms()) {
-            if (!t.onLogits()) {
-                throw new IllegalArgumentException("loss term " + t.key() + " is not available yet; use ce, kl, rkl");
-            }
-        }
         if (historySteps < 1) {
             throw new IllegalArgumentException("historySteps must be >= 1");
         }
@@ -107,7 +105,8 @@ public final class Distiller {
         this.terms = settings.loss().terms();
         this.teacherActs = teacher.allocateActivations(batch, seqLen);
         this.acts = model.allocateActivations(batch, seqLen);
-        model.prepareBackward(acts);
+        this.activationLosses = activationLosses(teacher, student, settings.loss(), batch, seqLen);
+        model.prepareBackward(acts, activationLosses == null ? null : activationLosses.injected());
         this.optimizer = new AdamW(be, optimizer, student.trainable(), student.trainableGradients(), schedule);
         this.width = ROW_SCALARS + terms.size();
         this.capacity = historySteps;
@@ -121,6 +120,27 @@ public final class Distiller {
         this.rowStep = new int[capacity];
         this.rowCounts = new long[capacity][terms.size()];
         this.rowSkipped = new boolean[capacity];
+    }
+
+    /** The activation terms for this kind of student, or null when the loss has none. */
+    private static ActivationLosses activationLosses(CausalLM teacher, Student student, LossWeights loss, int batch,
+                                                     int seqLen) {
+        Map<ActivationLosses.Term, Float> w = new EnumMap<>(ActivationLosses.Term.class);
+        for (LossTerm t : loss.terms()) {
+            if (!t.onLogits()) {
+                w.put(ActivationLosses.Term.byName(t.key()), (float) loss.weight(t));
+            }
+        }
+        if (w.isEmpty()) {
+            return null;
+        }
+        return switch (student) {
+            case ProjectionStudent p -> ActivationLosses.lowRank(teacher, p.projected(), w, batch, seqLen);
+            case FullStudent f when f.keptChannels() != null -> ActivationLosses.pruned(teacher, f.model(), f.keptChannels(), w, batch, seqLen);
+            case FullStudent f -> throw new IllegalArgumentException("loss terms " + w.keySet().stream().map(t -> t.cliName).toList()
+                    + " compare hidden states with the teacher's mapped to the student's width, and this student has no "
+                    + "map: train projections (--trainable projections) or start from a channel selection (--init red, magnitude, minitron)");
+        };
     }
 
     public AdamW optimizer() {
@@ -163,6 +183,9 @@ public final class Distiller {
         student.beginStep();
         student.zeroGradients();
         be.zero(termSums);
+        if (activationLosses != null) {
+            activationLosses.zeroLosses();
+        }
         long[] counts = rowCounts[row];
         Arrays.fill(counts, 0);
         for (int m = 0; m < settings.gradAccum(); m++) {
@@ -171,8 +194,22 @@ public final class Distiller {
             teacher.forward(teacherActs);                 // frozen: no backward, its activations are overwritten next time
             model.setInput(acts, part);
             model.forward(acts);
-            queueLogitLosses(part, counts);
-            model.backward(acts, acts.logits);            // the fused losses left dL/dlogits in acts.logits
+            queueLogitLosses(part, counts);               // the fused losses leave dL/dlogits in acts.logits
+            if (activationLosses == null) {
+                model.backward(acts, acts.logits);
+            } else {
+                activationLosses.accumulate(teacherActs, acts, 1f / settings.gradAccum());
+                model.backward(acts, acts.logits, activationLosses.injected());
+            }
+        }
+        if (activationLosses != null) {                  // each micro-batch added the term's mean over it
+            for (int k = 0; k < terms.size(); k++) {
+                if (!terms.get(k).onLogits()) {
+                    be.copy(termSums.viewAt(k, 1), activationLosses.lossSums()
+                            .viewAt(ActivationLosses.Term.byName(terms.get(k).key()).ordinal(), 1));
+                    counts[k] = settings.gradAccum();
+                }
+            }
         }
         student.endBackward();
         optimizer.step();
@@ -199,6 +236,10 @@ public final class Distiller {
     private void queueLogitLosses(int[] ids, long[] counts) {
         List<LossTerm> logit = terms.stream().filter(LossTerm::onLogits).toList();
         int n = acts.batch * acts.seqLen;
+        if (logit.isEmpty()) {
+            be.zero(acts.logits);                         // no logit term: no gradient reaches the logits
+            return;
+        }
         for (int i = 0; i < logit.size(); i++) {
             LossTerm t = logit.get(i);
             boolean last = i == logit.size() - 1;

@@ -3,8 +3,17 @@ package dev.redengine.distill;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.Parameters;
 
-/** A student that trains every weight of its model (Minitron after pruning; {@code --trainable all}). */
-public record FullStudent(CausalLM model) implements Student {
+/**
+ * A student that trains every weight of its model (Minitron after pruning; {@code --trainable all}).
+ * keptChannels: the teacher's residual channels it kept (student channel k is teacher channel keptChannels[k]),
+ * which the hidden-state loss terms map the teacher's hidden states by; null when it was not built by a
+ * channel selection.
+ */
+public record FullStudent(CausalLM model, int[] keptChannels) implements Student {
+
+    public FullStudent(CausalLM model) {
+        this(model, null);
+    }
 
     @Override
     public Parameters trainable() {

@@ -60,13 +60,15 @@ class DistillerTest {
                 NormInit.ONES, seed, be));
     }
 
+    private static final int[] CHANNELS = {0, 2, 4, 6, 8, 10, 12, 14};
+
     private Student fullStudent(CausalLM teacher) {
-        int[] channels = {0, 2, 4, 6, 8, 10, 12, 14};
+        int[] channels = CHANNELS;
         LowRankStudent s = new LowRankStudent(config, teacher.parameters(), 8, new ProjectionInit.Selection(channels),
                 NormInit.TEACHER, 0, be);
         Parameters p = Parameters.allocate(be, dev.redengine.model.ParameterSpec.of(s.studentConfig()));
         p.asMap().forEach((name, t) -> be.copy(t, s.folded().get(name)));
-        return new FullStudent(new CausalLM(s.studentConfig(), p, be));
+        return new FullStudent(new CausalLM(s.studentConfig(), p, be), channels);
     }
 
     private Distiller distiller(CausalLM teacher, Student student, String loss, int batch, int accum, boolean skip, int steps) {
@@ -144,8 +146,9 @@ class DistillerTest {
         CausalLM teacher = teacher();
         Student a = projections ? projectionStudent(teacher, 5) : fullStudent(teacher);
         Student b = projections ? projectionStudent(teacher, 5) : fullStudent(teacher);
-        Distiller whole = distiller(teacher, a, "kl=1,ce=1", 4, 1, false, 3);
-        Distiller parts = distiller(teacher, b, "kl=1,ce=1", 2, 2, false, 3);
+        String loss = projections ? "kl=1,ce=1,clone=1,hidden_cos=0.5" : "kl=1,ce=1,hidden_mse=1";
+        Distiller whole = distiller(teacher, a, loss, 4, 1, false, 3);
+        Distiller parts = distiller(teacher, b, loss, 2, 2, false, 3);
         for (int s = 0; s < 3; s++) {
             whole.step(corpus);
             parts.step(corpus);
@@ -168,6 +171,63 @@ class DistillerTest {
             d[i] = x[i];
         }
         return d;
+    }
+
+    @ParameterizedTest(name = "projections={0}")
+    @ValueSource(booleans = {true, false})
+    void activationTermsAloneAreReportedAsComputedIndependentlyAndFall(boolean projections) {
+        CausalLM teacher = teacher();
+        Student student = projections ? projectionStudent(teacher, 6) : fullStudent(teacher);
+        String loss = projections ? "clone=1,hidden_mse=2" : "hidden_mse=2,hidden_cos=1";
+        // the terms at step 0, computed by ActivationLosses directly
+        student.beginStep();
+        var ta = teacher.allocateActivations(4, seqLen);
+        var sa = student.model().allocateActivations(4, seqLen);
+        teacher.setInput(ta, corpus);
+        teacher.forward(ta);
+        student.model().setInput(sa, corpus);
+        student.model().forward(sa);
+        Map<ActivationLosses.Term, Float> w = new java.util.EnumMap<>(ActivationLosses.Term.class);
+        LossWeights parsed = LossWeights.parse(loss);
+        parsed.terms().forEach(t -> w.put(ActivationLosses.Term.byName(t.key()), (float) parsed.weight(t)));
+        ActivationLosses direct = projections
+                ? ActivationLosses.lowRank(teacher, ((ProjectionStudent) student).projected(), w, 4, seqLen)
+                : ActivationLosses.pruned(teacher, student.model(), CHANNELS, w, 4, seqLen);
+        direct.accumulate(ta, sa, 1f);
+        Map<ActivationLosses.Term, Float> expected = direct.readLossSums();
+        student.zeroGradients();   // accumulate added target-path gradients; the distiller starts from zero anyway
+
+        Distiller d = distiller(teacher, student, loss, 4, 1, false, 30);
+        d.step(corpus);
+        Distiller.StepMetrics first = d.read().getFirst();
+        double total = 0;
+        for (LossTerm t : parsed.terms()) {
+            double want = expected.get(ActivationLosses.Term.byName(t.key()));
+            assertEquals(want, first.terms().get(t), 1e-6 * want + 1e-9, t.key());
+            total += parsed.weight(t) * want;
+        }
+        assertEquals(total, first.loss(), 1e-6 * total);
+        Distiller.StepMetrics last = first;
+        for (int s = 2; s <= 30; s++) {
+            d.step(corpus);
+            if (s % 4 == 0 || s == 30) {
+                last = d.read().getLast();
+            }
+        }
+        assertTrue(last.loss() < 0.5 * first.loss(), first.loss() + " -> " + last.loss());
+    }
+
+    @Test
+    void hiddenTermsNeedAMapAndCloneNeedsProjections() {
+        CausalLM teacher = teacher();
+        LowRankStudent s = new LowRankStudent(config, teacher.parameters(), 8, new ProjectionInit.Orthogonal(), NormInit.ONES, 1, be);
+        Student unmapped = new FullStudent(new CausalLM(s.studentConfig(), s.folded(), be));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> distiller(teacher, unmapped, "kl=1,hidden_mse=1", 4, 1, false, 5));
+        assertTrue(e.getMessage().contains("no map"), e.getMessage());
+        IllegalArgumentException c = assertThrows(IllegalArgumentException.class,
+                () -> distiller(teacher, fullStudent(teacher), "clone=1", 4, 1, false, 5));
+        assertTrue(c.getMessage().contains("clone"), c.getMessage());
     }
 
     /** A teacher whose LM head holds a NaN: every KL is NaN, and so is every gradient. */
