@@ -19,7 +19,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * Every non-matmul op of the CPU backend at transformer sizes (see {@link OpCases}), threads 1 and 2.
  * Throughput mode: the primary score is calls/s; the secondary {@code GB} and {@code GFLOP} counters are
- * GB/s moved (reads + writes, STREAM convention) and GFLOP/s (attention only).
+ * GB/s moved (reads + writes, STREAM convention) and GFLOP/s (attention only). The cases are
+ * {@link OpCases#DEFAULT}, kept in step by hand (an annotation needs constants); {@code kl}/{@code klReverse} are
+ * the fused distillation loss (forward and reverse KL at T = 2, gradient written), whose roofline is the same
+ * copy bandwidth as every other op here: compare its GB/s with {@code Roofline}'s copy figure.
  *
  * <p>One case: {@code -p op=attention:1x1024x12x4x64 -p threads=2}. {@link Roofline} prints the same cases
  * as a table against this machine's copy bandwidth.
@@ -38,7 +41,7 @@ public class OpsBenchmark {
             "attentionBackward:1x256x12x4x64", "attentionBackward:1x1024x12x4x64",
             "swiglu:2048x2048", "swiglu:2048x5632",
             "swigluBackward:2048x2048", "swigluBackward:2048x5632",
-            "crossEntropy:512x32000"})
+            "crossEntropy:512x32000", "kl:512x32000", "klReverse:512x32000"})
     public String op;
 
     @Param({"1", "2"})
