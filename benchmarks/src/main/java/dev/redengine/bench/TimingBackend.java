@@ -87,6 +87,11 @@ final class TimingBackend implements Backend {
     }
 
     @Override
+    public void cachedAttention(Tensor out, Tensor q, Tensor kCache, Tensor vCache, int position, float scale) {
+        time("cachedAttention", () -> be.cachedAttention(out, q, kCache, vCache, position, scale));
+    }
+
+    @Override
     public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out,
                                   Tensor lse, int batch, int seqLen, float scale) {
         time("attentionBackward", () -> be.attentionBackward(dq, dk, dv, dout, q, k, v, out, lse, batch, seqLen, scale));

@@ -154,6 +154,16 @@ public interface Backend extends AutoCloseable {
     void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out,
                            Tensor lse, int batch, int seqLen, float scale);
 
+    /**
+     * Attention of new queries against a key/value cache, for incremental decoding of one sequence. q [T, H, D]
+     * holds the queries of positions {@code position .. position + T - 1}; kCache, vCache [S, KV, D] (S >= position
+     * + T) hold the keys and values of positions 0 .. position + T - 1 already written (those of the new tokens
+     * included), rows beyond are not read. Query i reads keys j <= position + i (causal), GQA as in
+     * {@link #attention}; out [T, H, D]. With position = 0 and T = S it equals {@link #attention} at B = 1.
+     * Nothing is saved for a backward pass: this is for inference only.
+     */
+    void cachedAttention(Tensor out, Tensor q, Tensor kCache, Tensor vCache, int position, float scale);
+
     /** out = silu(gate) * up, elementwise. All [N, F]. */
     void swiglu(Tensor out, Tensor gate, Tensor up);
 

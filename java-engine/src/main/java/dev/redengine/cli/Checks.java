@@ -59,6 +59,24 @@ final class Checks {
         }
     }
 
+    /** An HF model folder for text in and out: a folder with config.json and tokenizer.json. */
+    static void modelFolder(String option, Path dir) {
+        modelFolderWithConfig(option, dir);
+        if (!Files.isRegularFile(dir.resolve("tokenizer.json"))) {
+            throw new IllegalArgumentException(option + " " + dir + " has no tokenizer.json");
+        }
+    }
+
+    /** An HF model folder: a folder with a config.json. */
+    static void modelFolderWithConfig(String option, Path dir) {
+        if (!Files.isDirectory(dir)) {
+            throw new IllegalArgumentException(option + " " + dir + " is not a folder");
+        }
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new IllegalArgumentException(option + " " + dir + " has no config.json");
+        }
+    }
+
     /** An output file: not a folder, and its folder exists and is writable (the file is written there atomically). */
     static void outputFile(String option, Path file) {
         if (Files.isDirectory(file)) {

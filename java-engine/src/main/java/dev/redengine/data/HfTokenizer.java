@@ -120,6 +120,19 @@ public final class HfTokenizer implements TextTokenizer {
         return out;
     }
 
+    /** The text of {@code ids}, special tokens skipped (byte-level pieces of a character are joined first). */
+    public String decode(int[] ids) {
+        long[] longs = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) {
+            longs[i] = ids[i];
+        }
+        try {
+            return tokenizer.decode(longs, true);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(file + ": decoding failed: " + e.getMessage(), e);
+        }
+    }
+
     @Override
     public OptionalInt tokenId(String token) {
         Integer id = vocab.get(token);

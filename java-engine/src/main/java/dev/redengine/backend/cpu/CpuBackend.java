@@ -304,6 +304,12 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public void cachedAttention(Tensor out, Tensor q, Tensor kCache, Tensor vCache, int position, float scale) {
+        requireF32(out, q, kCache, vCache);
+        CachedAttention.forward(parallel, out, q, kCache, vCache, position, scale);
+    }
+
+    @Override
     public void swiglu(Tensor out, Tensor gate, Tensor up) {
         sameCount(out, gate);
         sameCount(out, up);
