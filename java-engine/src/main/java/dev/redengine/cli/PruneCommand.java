@@ -14,6 +14,7 @@ import dev.redengine.distill.ProjectionInit;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.HfModelWriter;
+import dev.redengine.io.OutputFolder;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.Parameters;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Width-reduces a teacher to a plain, loadable HF folder. */
@@ -64,8 +66,12 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     CalibrationOptions calibration;
 
-    @Option(names = "--out", required = true, description = "Output folder.")
+    @Option(names = "--out", required = true, description = "Output folder, written whole (built beside it, then renamed); "
+            + "must not be or hold an input.")
     Path out;
+
+    @Option(names = "--overwrite", description = "Replace a non-empty --out.")
+    boolean overwrite;
 
     @Mixin
     BackendOptions backend;
@@ -91,7 +97,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         Checks.positive("--hidden-size", hiddenSize);
         Checks.positive("--ffn-size", ffnSize);
-        Checks.outputFolder("--out", out);
+        OutputFolder.check("--out", out, overwrite, calibrates ? List.of(model, calibration.calib) : List.of(model));
         ModelConfig config = ModelConfig.load(model);
         if (hiddenSize > config.hiddenSize()) {
             throw new IllegalArgumentException("--hidden-size " + hiddenSize + " must be in [1, " + config.hiddenSize() + "]");
@@ -143,27 +149,35 @@ final class PruneCommand implements Callable<Integer> {
                     outParams = s.folded();
                 }
             }
-            HfModelWriter.write(out, outConfig, outParams, be, model);
-            if (channels != null) {
-                ObjectNode sel = new ObjectMapper().createObjectNode();
-                sel.put("method", method.name());
-                sel.put("norm_init", gains.name().toLowerCase());
-                var ch = sel.putArray("channels");
-                for (int i : channels) {
-                    ch.add(i);
-                }
-                var imp = sel.putArray("importance");
-                for (double v : importance) {
-                    imp.add(v);
-                }
-                sel.setAll(extra);
-                AtomicFiles.writeString(out.resolve("selection.json"),
-                        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(sel) + "\n");
+            try (OutputFolder folder = OutputFolder.begin("--out", out)) {
+                writeFolder(folder.dir(), outConfig, outParams, be, channels, importance, gains, extra);
+                folder.commit();
             }
             spec.commandLine().getErr().printf("wrote %s: %s, hidden %d -> %d, ffn %d, heads %d%n", out, method,
                     c.hiddenSize(), outConfig.hiddenSize(), outConfig.intermediateSize(), outConfig.numHeads());
         }
         return 0;
+    }
+
+    private void writeFolder(Path dir, ModelConfig outConfig, Parameters outParams, Backend be, int[] channels,
+                             double[] importance, NormInit gains, ObjectNode extra) throws java.io.IOException {
+        HfModelWriter.write(dir, outConfig, outParams, be, model);
+        if (channels != null) {
+            ObjectNode sel = new ObjectMapper().createObjectNode();
+            sel.put("method", method.name());
+            sel.put("norm_init", gains.name().toLowerCase());
+            var ch = sel.putArray("channels");
+            for (int i : channels) {
+                ch.add(i);
+            }
+            var imp = sel.putArray("importance");
+            for (double v : importance) {
+                imp.add(v);
+            }
+            sel.setAll(extra);
+            AtomicFiles.writeString(dir.resolve("selection.json"),
+                    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(sel) + "\n");
+        }
     }
 
     private WidthPruner.Plan minitronPlan(ModelConfig c, ActivationStatistics stats, int[] channels, ObjectNode extra) {
