@@ -51,6 +51,7 @@ final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         backend.validate(); // a bad --device or --threads is reported before the input is read
+        Checks.inputFile("--input", input); // a folder would otherwise surface as the OS's "No such device"
         Checks.outputFile("--out", out); // before the model runs, not when its result is written
         int[] ids;
         int batch, seqLen;
@@ -73,7 +74,11 @@ final class ForwardCommand implements Callable<Integer> {
         try (Backend be = backend.open()) {
             CausalLM lm = HfModelReader.load(model, be);
             Activations a = lm.allocateActivations(batch, seqLen);
-            lm.setInput(a, ids);
+            try {
+                lm.setInput(a, ids);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
+            }
             lm.forward(a);
             int d = lm.config().hiddenSize(), vocab = lm.config().vocabSize();
             SafetensorsWriter w = new SafetensorsWriter();
