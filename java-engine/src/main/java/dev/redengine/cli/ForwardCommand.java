@@ -7,6 +7,8 @@ import dev.redengine.io.SafetensorsWriter;
 import dev.redengine.io.TensorInfo;
 import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
+import dev.redengine.model.MemoryEstimate;
+import dev.redengine.model.ModelConfig;
 import dev.redengine.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,6 +73,9 @@ final class ForwardCommand implements Callable<Integer> {
             seqLen = Math.toIntExact(shape[1]);
             ids = in.readInt32("input_ids");
         }
+        MemoryEstimate need = MemoryEstimate.of(ModelConfig.load(model), batch, seqLen);
+        backend.requireHostMemory("forward" + (grads ? " --grads" : "") + " at B=" + batch + ", T=" + seqLen,
+                grads ? need.trainingBytes() - 2 * need.weightBytes() : need.inferenceBytes(), "use a smaller --input");
         try (Backend be = backend.open()) {
             CausalLM lm = HfModelReader.load(model, be);
             Activations a = lm.allocateActivations(batch, seqLen);

@@ -16,6 +16,7 @@ import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.HfModelWriter;
 import dev.redengine.io.OutputFolder;
 import dev.redengine.model.CausalLM;
+import dev.redengine.model.MemoryEstimate;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.RandomInit;
 import picocli.CommandLine.Command;
@@ -135,6 +136,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         Checks.positive("--stop-after", stopAfter);
         backend.validate();
+        backend.requireHostMemory("training at --batch " + batch + " --seq-len " + seqLen + " (see `info`)",
+                MemoryEstimate.of(config, batch, seqLen).trainingBytes(), "use a smaller --batch or --seq-len");
         Path checkpoints = out.resolve("checkpoints");
         PrintWriter log = spec.commandLine().getErr();
         try (Backend be = backend.open()) {
