@@ -51,6 +51,9 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int numLaye
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException("no config.json in " + modelDir);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            // found by ConfigFuzzTest: readString's MalformedInputException says only "Input length = 1"
+            throw new ConfigException(file + ": not UTF-8 text (JSON must be UTF-8)");
         }
         try {
             JsonNode node = JSON.readTree(text);
