@@ -88,6 +88,8 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int numLaye
         int hidden = integer(c, "hidden_size");
         int heads = integer(c, "num_attention_heads");
         int kvHeads = c.hasNonNull("num_key_value_heads") ? integer(c, "num_key_value_heads") : heads;
+        // checked here, before hidden / heads (ConfigFuzzTest found "/ by zero" with num_attention_heads = 0)
+        require(heads >= 1, "num_attention_heads", heads);
         int headDim = c.hasNonNull("head_dim") ? integer(c, "head_dim") : hidden / heads;
         boolean attentionBias = c.path("attention_bias").asBoolean(false);
         boolean qkvBias = arch == Architecture.QWEN2 || attentionBias;
