@@ -44,6 +44,9 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int numLaye
         }
     }
 
+    /** More layers than any released model has, by far; beyond it a config is corrupt. */
+    static final int MAX_LAYERS = 10_000;
+
     public static ModelConfig load(Path modelDir) throws IOException {
         Path file = modelDir.resolve("config.json");
         String text;
@@ -90,12 +93,16 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int numLaye
         int kvHeads = c.hasNonNull("num_key_value_heads") ? integer(c, "num_key_value_heads") : heads;
         // checked here, before hidden / heads (ConfigFuzzTest found "/ by zero" with num_attention_heads = 0)
         require(heads >= 1, "num_attention_heads", heads);
+        // the parameter list has ~10 entries per layer: a corrupt count (ConfigFuzzTest found 88888881) would fill the
+        // heap listing them; real models have at most a few hundred layers
+        int layers = integer(c, "num_hidden_layers");
+        require(layers >= 1 && layers <= MAX_LAYERS, "num_hidden_layers", layers + " (expected 1 to " + MAX_LAYERS + ")");
         int headDim = c.hasNonNull("head_dim") ? integer(c, "head_dim") : hidden / heads;
         boolean attentionBias = c.path("attention_bias").asBoolean(false);
         boolean qkvBias = arch == Architecture.QWEN2 || attentionBias;
         boolean oBias = arch != Architecture.QWEN2 && attentionBias;
         boolean mlpBias = c.path("mlp_bias").asBoolean(false);
-        return new ModelConfig(arch, hidden, integer(c, "num_hidden_layers"), heads, kvHeads, headDim,
+        return new ModelConfig(arch, hidden, layers, heads, kvHeads, headDim,
                 integer(c, "intermediate_size"), integer(c, "vocab_size"), integer(c, "max_position_embeddings"),
                 c.hasNonNull("rms_norm_eps") ? c.get("rms_norm_eps").asDouble() : 1e-6,
                 c.path("tie_word_embeddings").asBoolean(false), qkvBias, oBias, mlpBias, rope(c), c.deepCopy());
