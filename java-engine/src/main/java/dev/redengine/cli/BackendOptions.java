@@ -3,6 +3,7 @@ package dev.redengine.cli;
 import dev.redengine.backend.Backend;
 import dev.redengine.backend.BackendProvider;
 import dev.redengine.backend.BackendSettings;
+import dev.redengine.backend.HostMemory;
 import dev.redengine.backend.Backends;
 import picocli.CommandLine.Option;
 
@@ -32,6 +33,16 @@ final class BackendOptions {
     BackendProvider validate() {
         settings();
         return provider();
+    }
+
+    /**
+     * On the CPU backend (tensors in host memory) refuses a run whose estimate exceeds the memory available, before
+     * anything is allocated, instead of a crash half-way (or the OOM killer).
+     */
+    void requireHostMemory(String what, long bytes, String remedy) {
+        if (provider().name().equals("cpu")) {
+            HostMemory.require(what, bytes, remedy);
+        }
     }
 
     Backend open() {

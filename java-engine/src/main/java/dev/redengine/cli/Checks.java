@@ -98,22 +98,4 @@ final class Checks {
         }
         outputFile(option, file);
     }
-
-    /** An output folder: a folder if it exists, otherwise created under the nearest existing, writable folder. */
-    static void outputFolder(String option, Path dir) {
-        Path abs = dir.toAbsolutePath();
-        if (Files.exists(abs) && !Files.isDirectory(abs)) {
-            throw new IllegalArgumentException(option + " " + dir + " is a file; expected a folder");
-        }
-        Path existing = abs;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        if (existing == null || !Files.isDirectory(existing)) {
-            throw new IllegalArgumentException(option + " " + dir + ": cannot be created under " + existing + " (not a folder)");
-        }
-        if (!Files.isWritable(existing)) {
-            throw new IllegalArgumentException(option + " " + dir + ": folder " + existing + " is not writable");
-        }
-    }
 }

@@ -22,6 +22,7 @@ import dev.redengine.eval.TrainingPlots;
 import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.io.HfModelWriter;
+import dev.redengine.io.OutputFolder;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.ParameterSpec;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -175,8 +177,12 @@ final class DistillCommand implements Callable<Integer> {
             + "With the same --threads the result is bit-identical to an uninterrupted run.")
     boolean resume;
 
-    @Option(names = "--out", required = true, description = "Output folder.")
+    @Option(names = "--out", required = true, description = "Output folder: checkpoints and metrics.jsonl go there while the run goes; "
+            + "the final student is built beside it and the whole folder swapped in at the end. Must not be or hold an input.")
     Path out;
+
+    @Option(names = "--overwrite", description = "Replace a non-empty --out (its old checkpoints are removed when the run starts).")
+    boolean overwrite;
 
     @Mixin
     BackendOptions backend;
@@ -269,10 +275,8 @@ final class DistillCommand implements Callable<Integer> {
         lossWeights();
         decay();
         Checks.inputFile("--data", data);
-        Checks.outputFolder("--out", out);
-        if (out.toAbsolutePath().normalize().equals(teacherDir.toAbsolutePath().normalize())) {
-            throw new IllegalArgumentException("--out " + out + " is the teacher's folder; the student needs a folder of its own");
-        }
+        // a resume continues in the folder of its checkpoints, so that folder is expected to be non-empty
+        OutputFolder.check("--out", out, overwrite || resume, java.util.Arrays.asList(teacherDir, data, calib));
     }
 
     @Override
@@ -322,7 +326,7 @@ final class DistillCommand implements Callable<Integer> {
     private void run(Backend be, ModelConfig teacherConfig, StudentInit.Built built, Student student, Distiller distiller,
                      TrainValSplit split, LossWeights weights, PrintWriter log) throws Exception {
         Path checkpoints = out.resolve("checkpoints");
-        java.nio.file.Files.createDirectories(out);
+        Files.createDirectories(out);
         EffectiveRank erank = EffectiveRank.cpu();
         int[] erankIds = split.erankBatch();
         DataOrder order = new DataOrder(split.train().length, seed);
@@ -340,6 +344,8 @@ final class DistillCommand implements Callable<Integer> {
             metrics = MetricsLog.resume(out.resolve("metrics.jsonl"), st.step());
             log.printf("resumed from %s%n", from);
         } else {
+            // checkpoints of an earlier run in this folder must not be resumed from, nor kept beside this run's
+            OutputFolder.deleteTree(checkpoints);
             metrics = MetricsLog.create(out.resolve("metrics.jsonl"));
             ObjectNode row0 = JSON.createObjectNode().put("step", 0);
             if (!split.validation().isEmpty()) {
@@ -412,26 +418,41 @@ final class DistillCommand implements Callable<Integer> {
                 }
             }
         }
-        if (plot) {
-            List<String> keys = weights.terms().stream().map(LossTerm::key).toList();
-            TrainingPlots.writeLoss(out.resolve("loss.png"), metrics.rows(), keys);
-            TrainingPlots.writeErank(out.resolve("erank.png"), metrics.rows());
-        }
+        List<String> keys = weights.terms().stream().map(LossTerm::key).toList();
         if (last < steps) {
+            if (plot) {
+                writePlots(out, metrics, keys);
+            }
             log.printf("stopped after step %d of %d; continue with --resume%n", last, steps);
             return;
         }
         student.beginStep();
-        HfModelWriter.write(out, built.config(), student.model().parameters(), be, teacherDir);
-        if (built.selection() != null) {
-            AtomicFiles.writeString(out.resolve("selection.json"),
-                    JSON.writerWithDefaultPrettyPrinter().writeValueAsString(built.selection()) + "\n");
+        // the final folder is built beside --out and swapped in whole, carrying the run's checkpoints and metrics
+        // over (hard links), so --out is at every moment either the old folder or the new one, and resumable
+        try (OutputFolder folder = OutputFolder.begin("--out", out)) {
+            Path dir = folder.dir();
+            HfModelWriter.write(dir, built.config(), student.model().parameters(), be, teacherDir);
+            if (built.selection() != null) {
+                AtomicFiles.writeString(dir.resolve("selection.json"),
+                        JSON.writerWithDefaultPrettyPrinter().writeValueAsString(built.selection()) + "\n");
+            }
+            ObjectNode state = JSON.createObjectNode();
+            state.set("args", runArgs());
+            state.set("final", metrics.rows().getLast());
+            AtomicFiles.writeString(dir.resolve("trainer_state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state) + "\n");
+            if (plot) {
+                writePlots(dir, metrics, keys);
+            }
+            folder.carryOver("metrics.jsonl");
+            folder.carryOver("checkpoints");
+            folder.commit();
         }
-        ObjectNode state = JSON.createObjectNode();
-        state.set("args", runArgs());
-        state.set("final", metrics.rows().getLast());
-        AtomicFiles.writeString(out.resolve("trainer_state.json"), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(state) + "\n");
         log.printf("wrote %s%n", out);
+    }
+
+    private static void writePlots(Path dir, MetricsLog metrics, List<String> keys) throws java.io.IOException {
+        TrainingPlots.writeLoss(dir.resolve("loss.png"), metrics.rows(), keys);
+        TrainingPlots.writeErank(dir.resolve("erank.png"), metrics.rows());
     }
 
     private static String summary(Distiller.StepMetrics m, ObjectNode row) {

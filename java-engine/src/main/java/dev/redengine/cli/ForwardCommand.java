@@ -7,6 +7,8 @@ import dev.redengine.io.SafetensorsWriter;
 import dev.redengine.io.TensorInfo;
 import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
+import dev.redengine.model.MemoryEstimate;
+import dev.redengine.model.ModelConfig;
 import dev.redengine.tensor.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -51,6 +53,7 @@ final class ForwardCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         backend.validate(); // a bad --device or --threads is reported before the input is read
+        Checks.inputFile("--input", input); // a folder would otherwise surface as the OS's "No such device"
         Checks.outputFile("--out", out); // before the model runs, not when its result is written
         int[] ids;
         int batch, seqLen;
@@ -70,10 +73,17 @@ final class ForwardCommand implements Callable<Integer> {
             seqLen = Math.toIntExact(shape[1]);
             ids = in.readInt32("input_ids");
         }
+        MemoryEstimate need = MemoryEstimate.of(ModelConfig.load(model), batch, seqLen);
+        backend.requireHostMemory("forward" + (grads ? " --grads" : "") + " at B=" + batch + ", T=" + seqLen,
+                grads ? need.trainingBytes() - 2 * need.weightBytes() : need.inferenceBytes(), "use a smaller --input");
         try (Backend be = backend.open()) {
             CausalLM lm = HfModelReader.load(model, be);
             Activations a = lm.allocateActivations(batch, seqLen);
-            lm.setInput(a, ids);
+            try {
+                lm.setInput(a, ids);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(input + ": " + e.getMessage(), e);
+            }
             lm.forward(a);
             int d = lm.config().hiddenSize(), vocab = lm.config().vocabSize();
             SafetensorsWriter w = new SafetensorsWriter();

@@ -1,6 +1,7 @@
 package dev.redengine.cli;
 
 import dev.redengine.backend.BackendProvider;
+import dev.redengine.io.HfModelReader;
 import dev.redengine.io.ShardedCheckpoint;
 import dev.redengine.io.TensorInfo;
 import dev.redengine.model.MemoryEstimate;
@@ -73,6 +74,8 @@ final class InfoCommand implements Callable<Integer> {
             out.printf("stored        no weights (config.json only)%n");
         } else {
             try (ShardedCheckpoint ck = ShardedCheckpoint.open(model)) {
+                // the checks forward and train make when they load: a folder they would refuse is not reported as fine
+                HfModelReader.checkTensors(ck, c);
                 Map<String, long[]> byDtype = new TreeMap<>();
                 for (String name : ck.names()) {
                     TensorInfo info = ck.info(name);

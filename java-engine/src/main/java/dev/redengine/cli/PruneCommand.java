@@ -8,6 +8,7 @@ import dev.redengine.distill.StudentInit;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.HfModelWriter;
+import dev.redengine.io.OutputFolder;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
 import picocli.CommandLine.Command;
@@ -17,6 +18,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Width-reduces a teacher to a plain, loadable HF folder. */
@@ -55,8 +57,12 @@ final class PruneCommand implements Callable<Integer> {
     @Mixin
     CalibrationOptions calibration;
 
-    @Option(names = "--out", required = true, description = "Output folder.")
+    @Option(names = "--out", required = true, description = "Output folder, written whole (built beside it, then renamed); "
+            + "must not be or hold an input.")
     Path out;
+
+    @Option(names = "--overwrite", description = "Replace a non-empty --out.")
+    boolean overwrite;
 
     @Mixin
     BackendOptions backend;
@@ -82,7 +88,7 @@ final class PruneCommand implements Callable<Integer> {
         }
         Checks.positive("--hidden-size", hiddenSize);
         Checks.positive("--ffn-size", ffnSize);
-        Checks.outputFolder("--out", out);
+        OutputFolder.check("--out", out, overwrite, calibrates ? List.of(model, calibration.calib) : List.of(model));
         ModelConfig config = ModelConfig.load(model);
         if (hiddenSize > config.hiddenSize()) {
             throw new IllegalArgumentException("--hidden-size " + hiddenSize + " must be in [1, " + config.hiddenSize() + "]");
@@ -101,10 +107,13 @@ final class PruneCommand implements Callable<Integer> {
             StudentInit.Built student = StudentInit.build(
                     new StudentInit.Request(method, hiddenSize, ffnSize, heads, gains, seed, !method.selectsChannels()),
                     teacher, () -> calibration.load(model, c), calibration.batch);
-            HfModelWriter.write(out, student.config(), student.weights(), be, model);
-            if (student.selection() != null) {
-                AtomicFiles.writeString(out.resolve("selection.json"),
-                        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(student.selection()) + "\n");
+            try (OutputFolder folder = OutputFolder.begin("--out", out)) {
+                HfModelWriter.write(folder.dir(), student.config(), student.weights(), be, model);
+                if (student.selection() != null) {
+                    AtomicFiles.writeString(folder.dir().resolve("selection.json"),
+                            new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(student.selection()) + "\n");
+                }
+                folder.commit();
             }
             spec.commandLine().getErr().printf("wrote %s: %s, hidden %d -> %d, ffn %d, heads %d%n", out, method,
                     c.hiddenSize(), student.config().hiddenSize(), student.config().intermediateSize(),

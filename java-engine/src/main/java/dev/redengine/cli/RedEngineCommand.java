@@ -1,6 +1,7 @@
 package dev.redengine.cli;
 
 import dev.redengine.backend.Backends;
+import dev.redengine.backend.InsufficientMemoryException;
 import dev.redengine.io.SafetensorsFormatException;
 import dev.redengine.model.ConfigException;
 import picocli.CommandLine;
@@ -56,7 +57,7 @@ public final class RedEngineCommand {
     private static boolean isUserError(Throwable e) {
         return e instanceof ConfigException || e instanceof IOException || e instanceof UncheckedIOException
                 || e instanceof IllegalArgumentException || e instanceof IndexOutOfBoundsException
-                || e instanceof ArithmeticException;
+                || e instanceof ArithmeticException || e instanceof InsufficientMemoryException;
     }
 
     private static String describe(Throwable e) {

@@ -14,7 +14,9 @@ import dev.redengine.train.LrSchedule;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.HfModelWriter;
+import dev.redengine.io.OutputFolder;
 import dev.redengine.model.CausalLM;
+import dev.redengine.model.MemoryEstimate;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.RandomInit;
 import picocli.CommandLine.Command;
@@ -25,6 +27,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 /** Next-token training of a plain model with AdamW; the result is an HF folder. */
@@ -75,8 +78,12 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--log-every", defaultValue = "10", description = "Read back and print the loss (mean since the last print) every N steps; the only host sync of the loop (default: ${DEFAULT-VALUE}).")
     int logEvery;
 
-    @Option(names = "--out", required = true, description = "Output HF folder (written atomically file by file, with trainer_state.json).")
+    @Option(names = "--out", required = true, description = "Output HF folder with trainer_state.json, put in place whole at the end "
+            + "(checkpoints go to --out/checkpoints while the run goes). Must not be or hold an input.")
     Path out;
+
+    @Option(names = "--overwrite", description = "Replace a non-empty --out (its old checkpoints are removed when the run starts).")
+    boolean overwrite;
 
     @Option(names = "--save-every", defaultValue = "0", description = "Write a checkpoint under --out/checkpoints/step-N every N steps and at the end; 0 = none (default: ${DEFAULT-VALUE}).")
     int saveEvery;
@@ -117,7 +124,8 @@ final class TrainCommand implements Callable<Integer> {
         Checks.finiteNonNegative("--weight-decay", weightDecay);
         Checks.finiteNonNegative("--clip", clip);
         Checks.inputFile("--data", data);
-        Checks.outputFolder("--out", out);
+        // a resume continues in the folder of its checkpoints, so that folder is expected to be non-empty
+        OutputFolder.check("--out", out, overwrite || resume, List.of(model, data));
         ModelConfig config = ModelConfig.load(model);
         if (seqLen > config.maxPositions()) {
             throw new IllegalArgumentException("--seq-len " + seqLen + " exceeds the model's max_position_embeddings = "
@@ -128,6 +136,8 @@ final class TrainCommand implements Callable<Integer> {
         }
         Checks.positive("--stop-after", stopAfter);
         backend.validate();
+        backend.requireHostMemory("training at --batch " + batch + " --seq-len " + seqLen + " (see `info`)",
+                MemoryEstimate.of(config, batch, seqLen).trainingBytes(), "use a smaller --batch or --seq-len");
         Path checkpoints = out.resolve("checkpoints");
         PrintWriter log = spec.commandLine().getErr();
         try (Backend be = backend.open()) {
@@ -144,7 +154,10 @@ final class TrainCommand implements Callable<Integer> {
             ArrayNode history = state.putArray("log");
             DataOrder order = new DataOrder(set.numSequences(), seed);
             int first = 1;
-            if (resume) {
+            if (!resume) {
+                // checkpoints of an earlier run in this folder must not be resumed from, nor kept beside this run's
+                OutputFolder.deleteTree(checkpoints);
+            } else {
                 Path from = Checkpoint.newest(checkpoints).orElseThrow(() -> new IllegalArgumentException(
                         "--resume: no complete checkpoint under " + checkpoints));
                 Checkpoint.State st = Checkpoint.load(from, runArgs(), trainer, be);
@@ -182,9 +195,15 @@ final class TrainCommand implements Callable<Integer> {
             }
             state.put("steps", steps).put("batch", batch).put("seq_len", seqLen).put("lr", lr).put("seed", seed)
                     .put("data", data.toString()).put("from_scratch", fromScratch);
-            HfModelWriter.write(out, config, lm.parameters(), be, model);
-            AtomicFiles.writeString(out.resolve("trainer_state.json"),
-                    new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state) + "\n");
+            // the final folder is built beside --out and swapped in whole, carrying this run's checkpoints over
+            // (hard links), so --out is at every moment either the old folder or the new one, and resumable
+            try (OutputFolder folder = OutputFolder.begin("--out", out)) {
+                HfModelWriter.write(folder.dir(), config, lm.parameters(), be, model);
+                AtomicFiles.writeString(folder.dir().resolve("trainer_state.json"),
+                        new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(state) + "\n");
+                folder.carryOver("checkpoints");
+                folder.commit();
+            }
             log.printf("wrote %s%n", out);
         }
         return 0;

@@ -22,8 +22,10 @@ import java.util.Map;
  *
  * <p>Everything a reader could trip over later is checked here, once, so that {@link SafetensorsFile} can slice
  * its mapping without further bounds reasoning: every entry's range lies inside the data buffer, matches its
- * shape and dtype, and overlaps no other entry. Gaps between tensors are allowed (HF's own reader rejects them,
- * but nothing here depends on contiguity, and being lenient costs nothing).
+ * shape and dtype, and overlaps no other entry, and the data buffer ends where the last tensor ends (the reference
+ * implementation rejects a buffer of another size: bytes after the last tensor mean a wrong header or a file
+ * appended to). Gaps between tensors are allowed (HF's own reader rejects them, but nothing here depends on
+ * contiguity).
  *
  * @param tensors    entries in header order
  * @param metadata   the optional {@code __metadata__} string map (empty when absent)
@@ -70,6 +72,14 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
             }
         }
         checkOverlaps(where, tensors.values());
+        long end = 0;
+        for (TensorInfo t : tensors.values()) {
+            end = Math.max(end, t.end());
+        }
+        if (end != dataLength) {
+            throw new SafetensorsFormatException(where + ": " + (dataLength - end) + " bytes after the last tensor (data buffer "
+                    + dataLength + " bytes, tensors end at " + end + "); file corrupt or appended to?");
+        }
         return new SafetensorsHeader(Collections.unmodifiableMap(tensors), metadata, dataOffset);
     }
 

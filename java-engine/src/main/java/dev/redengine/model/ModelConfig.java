@@ -44,6 +44,9 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int numLaye
         }
     }
 
+    /** More layers than any released model has, by far; beyond it a config is corrupt. */
+    static final int MAX_LAYERS = 10_000;
+
     public static ModelConfig load(Path modelDir) throws IOException {
         Path file = modelDir.resolve("config.json");
         String text;
@@ -51,6 +54,9 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int numLaye
             text = Files.readString(file);
         } catch (NoSuchFileException e) {
             throw new ConfigException("no config.json in " + modelDir);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            // found by ConfigFuzzTest: readString's MalformedInputException says only "Input length = 1"
+            throw new ConfigException(file + ": not UTF-8 text (JSON must be UTF-8)");
         }
         try {
             JsonNode node = JSON.readTree(text);
@@ -85,12 +91,18 @@ public record ModelConfig(Architecture architecture, int hiddenSize, int numLaye
         int hidden = integer(c, "hidden_size");
         int heads = integer(c, "num_attention_heads");
         int kvHeads = c.hasNonNull("num_key_value_heads") ? integer(c, "num_key_value_heads") : heads;
+        // checked here, before hidden / heads (ConfigFuzzTest found "/ by zero" with num_attention_heads = 0)
+        require(heads >= 1, "num_attention_heads", heads);
+        // the parameter list has ~10 entries per layer: a corrupt count (ConfigFuzzTest found 88888881) would fill the
+        // heap listing them; real models have at most a few hundred layers
+        int layers = integer(c, "num_hidden_layers");
+        require(layers >= 1 && layers <= MAX_LAYERS, "num_hidden_layers", layers + " (expected 1 to " + MAX_LAYERS + ")");
         int headDim = c.hasNonNull("head_dim") ? integer(c, "head_dim") : hidden / heads;
         boolean attentionBias = c.path("attention_bias").asBoolean(false);
         boolean qkvBias = arch == Architecture.QWEN2 || attentionBias;
         boolean oBias = arch != Architecture.QWEN2 && attentionBias;
         boolean mlpBias = c.path("mlp_bias").asBoolean(false);
-        return new ModelConfig(arch, hidden, integer(c, "num_hidden_layers"), heads, kvHeads, headDim,
+        return new ModelConfig(arch, hidden, layers, heads, kvHeads, headDim,
                 integer(c, "intermediate_size"), integer(c, "vocab_size"), integer(c, "max_position_embeddings"),
                 c.hasNonNull("rms_norm_eps") ? c.get("rms_norm_eps").asDouble() : 1e-6,
                 c.path("tie_word_embeddings").asBoolean(false), qkvBias, oBias, mlpBias, rope(c), c.deepCopy());

@@ -229,6 +229,15 @@ class DistillCommandTest {
         assertTrue(r.err().contains("use --trainable all"), r.err());
         CliTest.Result same = run(args(data, Fixtures.dir("tiny-llama"), "--init", "random").toArray(String[]::new));
         assertEquals(2, same.code(), same.err());
-        assertTrue(same.err().contains("teacher's folder"), same.err());
+        assertTrue(same.err().contains("is also an input"), same.err());
+        Path used = tmp.resolve("used");
+        Files.createDirectories(used);
+        Files.writeString(used.resolve("notes.txt"), "mine");
+        CliTest.Result full = run(args(data, used, "--init", "random").toArray(String[]::new));
+        assertEquals(2, full.code(), full.err());
+        assertTrue(full.err().contains("is not empty; pass --overwrite"), full.err());
+        ok(args(data, used, "--init", "random", "--steps", "2", "--overwrite"));
+        assertFalse(Files.exists(used.resolve("notes.txt")), "the folder is replaced whole");
+        assertTrue(Files.isRegularFile(used.resolve("model.safetensors")) && Files.isRegularFile(used.resolve("metrics.jsonl")));
     }
 }

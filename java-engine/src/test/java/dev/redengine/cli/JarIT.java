@@ -198,6 +198,6 @@ class JarIT {
         Proc p = java("forward", "--model", models().resolve("tiny-llama").toString(), "--input", tmp.resolve("nope.safetensors").toString(),
                 "--out", tmp.resolve("x").toString());
         assertEquals(2, p.code, p.out);
-        assertTrue(p.out.contains("error: no such file"), p.out);
+        assertTrue(p.out.contains("error: --input: no such file: " + tmp.resolve("nope.safetensors")), p.out);
     }
 }
