@@ -43,7 +43,7 @@ class DistillCommandTest {
         return f;
     }
 
-    private static final java.util.Set<String> FLAGS = java.util.Set.of("--plot", "--resume", "--skip-nonfinite");
+    private static final java.util.Set<String> FLAGS = java.util.Set.of("--plot", "--resume", "--skip-nonfinite", "--overwrite");
 
     /** The test's base arguments; extra options ("--opt", "value" or "--opt=value") replace a base option of the same name. */
     private List<String> args(Path data, Path out, String... extra) {
