@@ -221,6 +221,16 @@ class ModelConfigValidityTest {
     }
 
     @Test
+    void hiddenActDefaultsToSilu() {
+        ObjectNode absent = valid();
+        absent.remove("hidden_act");
+        assertEquals(16, ModelConfig.parse(absent).hiddenSize());
+        ObjectNode nul = valid();
+        nul.putNull("hidden_act");
+        assertEquals(16, ModelConfig.parse(nul).hiddenSize());
+    }
+
+    @Test
     void nonIntegerSizesAreRefused() {
         ObjectNode c = valid();
         c.put("hidden_size", 16.5);
