@@ -156,10 +156,21 @@ class RedCommandsTest {
         JsonNode sel = JSON.readTree(out.resolve("selection.json").toFile());
         assertEquals(2, sel.get("heads").size());
         assertEquals(96, sel.get("ffn_neurons").get(1).size());
-        float[] l = logits(m, new int[]{1, 2, 3, 4}, 1, 4);
-        for (float v : l) {
-            assertTrue(Float.isFinite(v));
+        // the folder is the teacher pruned by the plan it reports (WidthPruner has its own oracle test)
+        CausalLM teacher = HfModelReader.load(Fixtures.dir("tiny-qwen2"), be);
+        int layers = teacher.config().numLayers();
+        int[] channels = StreamSupport.stream(sel.get("channels").spliterator(), false).mapToInt(JsonNode::asInt).toArray();
+        int[][] neurons = new int[layers][], heads = new int[layers][];
+        for (int i = 0; i < layers; i++) {
+            neurons[i] = StreamSupport.stream(sel.get("ffn_neurons").get(i).spliterator(), false).mapToInt(JsonNode::asInt).toArray();
+            heads[i] = StreamSupport.stream(sel.get("heads").get(i).spliterator(), false).mapToInt(JsonNode::asInt).toArray();
+            assertEquals(96, neurons[i].length);
+            assertEquals(2, heads[i].length);
         }
+        assertEquals(48, channels.length);
+        var expected = dev.redengine.compress.WidthPruner.prune(teacher.config(), teacher.parameters(),
+                new dev.redengine.compress.WidthPruner.Plan(channels, neurons, heads), NormInit.TEACHER, be);
+        Fixtures.assertSameParameters(be, expected.parameters(), m.parameters());
     }
 
     @Test
