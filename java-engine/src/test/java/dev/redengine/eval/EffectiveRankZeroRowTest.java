@@ -55,4 +55,33 @@ class EffectiveRankZeroRowTest {
         assertEquals(2.0, z.data()[0]);
         assertEquals(1e-30f, z.data()[4], 0.0);
     }
+
+    @Test
+    void messagesNameTheBatchIndexFromZero() {
+        Matrix bad = new Matrix(new float[]{1, Float.NaN, 3, 4}, 2, 2), good = new Matrix(new float[]{1, 2, 3, 4}, 2, 2);
+        java.util.List<Matrix> batch = java.util.List.of(bad, good);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> EffectiveRank.cpu().computeAll(batch));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("eRank input 0: "), e.getMessage());
+        e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> EffectiveRank.prepare(bad, EffectiveRank.Definition.RED));
+        org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().startsWith("eRank input: "), e.getMessage());
+    }
+
+    /** All zero: the tolerance is 0 and every row is a zero row (not a row of 0 x infinity). */
+    @Test
+    void anAllZeroMatrixHasNoRedERank() {
+        Matrix zero = new Matrix(new float[6], 3, 2);
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> EffectiveRank.prepare(zero, EffectiveRank.Definition.RED));
+        assertEquals("eRank input: RED eRank undefined: all 3 rows are zero after centring (a single token, or identical tokens)",
+                e.getMessage());
+    }
+
+    @Test
+    void doubleMatrixShapes() {
+        assertEquals(0, new DoubleMatrix(new double[0], 0, 5).rows());
+        assertEquals(0, new DoubleMatrix(new double[0], 5, 0).cols());
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new DoubleMatrix(new double[2], 1, 3));
+        org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> new DoubleMatrix(new double[0], -1, 0));
+    }
 }

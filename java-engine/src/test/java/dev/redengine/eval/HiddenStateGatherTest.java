@@ -79,19 +79,19 @@ class HiddenStateGatherTest {
         }
     }
 
-    /** The guard: 4 bytes x tokens x d x (L + 1) against half the heap, in whole sequences of one token. */
+    /** The guard: 4 bytes x tokens x d x (L + 1) against half the heap, in whole sequences of two tokens. */
     @Test
     void refusesSetsOverHalfTheHeap() {
         ModelConfig c = ModelConfig.parse(ConfigJson.decoder("LlamaForCausalLM", 4096, 1, 1, 1, 2, 2, 3, 8, false));
         CausalLM lm = new CausalLM(c, RandomInit.parameters(be, c, 1, 0.02), be);
         long budget = Runtime.getRuntime().maxMemory() / 2;
-        long perSequence = 4L * 4096 * 2;
+        long perSequence = 4L * 2 * 4096 * 2;   // 4 bytes x T = 2 tokens x d x (L + 1) hidden states
         int fits = Math.toIntExact(budget / perSequence);
-        CalibrationSet ok = new CalibrationSet(new int[fits][1], "fits");
+        CalibrationSet ok = new CalibrationSet(new int[fits][2], "fits");
         HiddenStateAnalysis.requireFits(lm, ok); // no exception
-        CalibrationSet over = new CalibrationSet(new int[fits + 1][1], "over");
+        CalibrationSet over = new CalibrationSet(new int[fits + 1][2], "over");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> HiddenStateAnalysis.requireFits(lm, over));
-        assertTrue(e.getMessage().startsWith("the hidden states of " + (fits + 1) + " x 1 calibration tokens need "
+        assertTrue(e.getMessage().startsWith("the hidden states of " + (fits + 1) + " x 2 calibration tokens need "
                 + ((perSequence * (fits + 1)) >> 20) + " MiB, over half the heap (" + (budget >> 20) + " MiB)"), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> HiddenStateAnalysis.run(lm, over, 1, EffectiveRank.cpu()));
     }
