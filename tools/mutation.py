@@ -45,7 +45,8 @@ def run(pkg, offline):
 def is_equivalent(m, equivalents):
     for e in equivalents:
         if (m["class"] == e["class"] and m["method"] == e["method"] and m["line"] == e["line"]
-                and m["mutator"].endswith(e["mutator"])):
+                and m["mutator"].endswith(e["mutator"])
+                and ("description" not in e or e["description"] == m["description"])):
             return True
     return False
 
@@ -64,7 +65,8 @@ def score(pkg, equivalents):
             "mutator": el.findtext("mutator"),
             "description": el.findtext("description"),
         }
-        if is_equivalent(m, equivalents):
+        # a listed mutant that some test kills is not equivalent after all: it counts as killed
+        if m["status"] not in DETECTED and is_equivalent(m, equivalents):
             continue
         mutants.append(m)
         if m["status"] not in DETECTED:
