@@ -94,11 +94,13 @@ class CheckpointTest {
         assertEquals(root.resolve("step-10"), Checkpoint.newest(root).orElseThrow());
         // a killed write's leftover and a folder without trainer_state.json are not checkpoints
         Files.createDirectories(root.resolve(".step-11.partial"));
+        Files.writeString(Files.createDirectories(root.resolve(".step-5.partial")).resolve("model.safetensors"), "half");
         Files.createDirectories(root.resolve("step-12"));
         Files.createDirectories(root.resolve("other"));
         assertEquals(3, Checkpoint.list(root).size());
         Checkpoint.save(root, new Checkpoint.State(11, pos(11), args(1), JSON.createArrayNode()), C, t, be, 2);
         assertFalse(Files.exists(root.resolve(".step-11.partial")));
+        assertFalse(Files.exists(root.resolve(".step-5.partial")), "leftovers of killed writes are removed");
         assertEquals(List.of(root.resolve("step-10"), root.resolve("step-11")), Checkpoint.list(root));
         assertFalse(Files.exists(root.resolve("step-2")));
         assertFalse(Files.exists(root.resolve("step-9")));
