@@ -56,7 +56,11 @@ def score(pkg, equivalents):
     if not path.is_file():
         return None
     mutants, survivors = [], []
-    for el in ET.parse(path).getroot().iter("mutation"):
+    try:
+        root = ET.parse(path).getroot()
+    except ET.ParseError:
+        return None   # a report still being written
+    for el in root.iter("mutation"):
         m = {
             "status": el.get("status"),
             "class": el.findtext("mutatedClass"),
