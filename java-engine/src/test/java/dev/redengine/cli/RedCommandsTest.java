@@ -19,6 +19,7 @@ import dev.redengine.model.Parameters;
 import dev.redengine.testutil.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
@@ -35,29 +36,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** analyze and prune end to end on the HF fixtures, checked against the library pieces they stand on. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedCommandsTest {
     static final List<String> ALL = Fixtures.ALL;
     static final List<String> TEACHERS = Fixtures.WITH_GRADIENTS;
-    private static final CpuBackend BE = new CpuBackend(2);
+    private final CpuBackend be = new CpuBackend(2);   // per instance (one instance per class: PER_CLASS)
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path tmp;
 
     @AfterAll
-    static void close() {
-        BE.close();
+    void close() {
+        be.close();
     }
 
-    private static Path golden(String name) {
+    private Path golden(String name) {
         return Fixtures.dir(name).resolve("golden.safetensors");
     }
 
-    private static float[] logits(CausalLM lm, int[] ids, int batch, int seqLen) {
+    private float[] logits(CausalLM lm, int[] ids, int batch, int seqLen) {
         Activations a = lm.allocateActivations(batch, seqLen);
         lm.setInput(a, ids);
         lm.forward(a);
-        return BE.downloadFloats(a.logits);
+        return be.downloadFloats(a.logits);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -87,7 +89,7 @@ class RedCommandsTest {
         CliTest.Result r = run("prune", "--model", Fixtures.dir(name).toString(), "--method", "red", "--hidden-size", "40",
                 "--calib", golden(name).toString(), "--batch", "1", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        CausalLM teacher = HfModelReader.load(Fixtures.dir(name), BE);
+        CausalLM teacher = HfModelReader.load(Fixtures.dir(name), be);
         ModelConfig c = teacher.config();
         ActivationStatistics stats = CalibrationRun.statistics(teacher,
                 CalibrationLoader.load(golden(name), Fixtures.dir(name), c, null, null), 2);
@@ -97,14 +99,14 @@ class RedCommandsTest {
         assertArrayEquals(ChannelSelection.topK(stats.redImportance(), 40), channels);
         assertEquals(c.hiddenSize(), sel.get("importance").size());
 
-        CausalLM pruned = HfModelReader.load(out, BE);
+        CausalLM pruned = HfModelReader.load(out, be);
         assertEquals(40, pruned.config().hiddenSize());
         assertTrue(Files.readString(out.resolve("config.json")).contains("\"head_dim\" : 16"));
         LowRankStudent student = new LowRankStudent(c, teacher.parameters(), 40, new ProjectionInit.Selection(channels),
-                NormInit.TEACHER, 0, BE);
-        Fixtures.assertSameParameters(BE, student.folded(), pruned.parameters());
+                NormInit.TEACHER, 0, be);
+        Fixtures.assertSameParameters(be, student.folded(), pruned.parameters());
         int[] ids = new SplittableRandom(4).ints(2 * 10, 0, c.vocabSize()).toArray();
-        float[] want = logits(new CausalLM(student.studentConfig(), student.folded(), BE), ids, 2, 10);
+        float[] want = logits(new CausalLM(student.studentConfig(), student.folded(), be), ids, 2, 10);
         assertEquals(0.0, Fixtures.maxDiff(want, logits(pruned, ids, 2, 10)), Fixtures.SAME_MODEL_TOLERANCE * Fixtures.maxAbs(want),
                 "pruned folder = step-0 student");
     }
@@ -115,12 +117,12 @@ class RedCommandsTest {
         CliTest.Result r = run("prune", "--model", Fixtures.dir("tiny-llama").toString(), "--method", "magnitude",
                 "--hidden-size", "32", "--norm-init", "ones", "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        CausalLM teacher = HfModelReader.load(Fixtures.dir("tiny-llama"), BE);
+        CausalLM teacher = HfModelReader.load(Fixtures.dir("tiny-llama"), be);
         JsonNode sel = JSON.readTree(out.resolve("selection.json").toFile());
         int[] channels = StreamSupport.stream(sel.get("channels").spliterator(), false).mapToInt(JsonNode::asInt).toArray();
-        assertArrayEquals(ChannelSelection.topK(MagnitudeImportance.of(teacher.config(), teacher.parameters(), BE), 32), channels);
-        Parameters p = HfModelReader.load(out, BE).parameters();
-        assertEquals(1f, BE.downloadFloats(p.get("model.norm.weight"))[5]);
+        assertArrayEquals(ChannelSelection.topK(MagnitudeImportance.of(teacher.config(), teacher.parameters(), be), 32), channels);
+        Parameters p = HfModelReader.load(out, be).parameters();
+        assertEquals(1f, be.downloadFloats(p.get("model.norm.weight"))[5]);
     }
 
     @Test
@@ -128,13 +130,13 @@ class RedCommandsTest {
         Path out = tmp.resolve("rand");
         assertEquals(0, run("prune", "--model", Fixtures.dir("tiny-llama-tied").toString(), "--method", "random",
                 "--hidden-size", "24", "--seed", "7", "--out", out.toString()).code());
-        CausalLM teacher = HfModelReader.load(Fixtures.dir("tiny-llama-tied"), BE);
+        CausalLM teacher = HfModelReader.load(Fixtures.dir("tiny-llama-tied"), be);
         LowRankStudent s = new LowRankStudent(teacher.config(), teacher.parameters(), 24, ProjectionInit.Random.LRC,
-                NormInit.ONES, 7, BE);
-        CausalLM back = HfModelReader.load(out, BE);
-        Fixtures.assertSameParameters(BE, s.folded(), back.parameters());
+                NormInit.ONES, 7, be);
+        CausalLM back = HfModelReader.load(out, be);
+        Fixtures.assertSameParameters(be, s.folded(), back.parameters());
         int[] ids = new SplittableRandom(1).ints(12, 0, 320).toArray();
-        float[] want = logits(new CausalLM(s.studentConfig(), s.folded(), BE), ids, 1, 12);
+        float[] want = logits(new CausalLM(s.studentConfig(), s.folded(), be), ids, 1, 12);
         assertEquals(0.0, Fixtures.maxDiff(want, logits(back, ids, 1, 12)), Fixtures.SAME_MODEL_TOLERANCE * Fixtures.maxAbs(want));
         assertTrue(Files.notExists(out.resolve("selection.json")));
         assertTrue(Files.readString(out.resolve("config.json")).contains("\"tie_word_embeddings\" : true"));
@@ -146,7 +148,7 @@ class RedCommandsTest {
         CliTest.Result r = run("prune", "--model", Fixtures.dir("tiny-qwen2").toString(), "--method", "minitron",
                 "--hidden-size", "48", "--ffn-size", "96", "--heads", "2", "--calib", golden("tiny-qwen2").toString(), "--out", out.toString());
         assertEquals(0, r.code(), r.err());
-        CausalLM m = HfModelReader.load(out, BE);
+        CausalLM m = HfModelReader.load(out, be);
         assertEquals(48, m.config().hiddenSize());
         assertEquals(96, m.config().intermediateSize());
         assertEquals(2, m.config().numHeads());
@@ -154,10 +156,21 @@ class RedCommandsTest {
         JsonNode sel = JSON.readTree(out.resolve("selection.json").toFile());
         assertEquals(2, sel.get("heads").size());
         assertEquals(96, sel.get("ffn_neurons").get(1).size());
-        float[] l = logits(m, new int[]{1, 2, 3, 4}, 1, 4);
-        for (float v : l) {
-            assertTrue(Float.isFinite(v));
+        // the folder is the teacher pruned by the plan it reports (WidthPruner has its own oracle test)
+        CausalLM teacher = HfModelReader.load(Fixtures.dir("tiny-qwen2"), be);
+        int layers = teacher.config().numLayers();
+        int[] channels = StreamSupport.stream(sel.get("channels").spliterator(), false).mapToInt(JsonNode::asInt).toArray();
+        int[][] neurons = new int[layers][], heads = new int[layers][];
+        for (int i = 0; i < layers; i++) {
+            neurons[i] = StreamSupport.stream(sel.get("ffn_neurons").get(i).spliterator(), false).mapToInt(JsonNode::asInt).toArray();
+            heads[i] = StreamSupport.stream(sel.get("heads").get(i).spliterator(), false).mapToInt(JsonNode::asInt).toArray();
+            assertEquals(96, neurons[i].length);
+            assertEquals(2, heads[i].length);
         }
+        assertEquals(48, channels.length);
+        var expected = dev.redengine.compress.WidthPruner.prune(teacher.config(), teacher.parameters(),
+                new dev.redengine.compress.WidthPruner.Plan(channels, neurons, heads), NormInit.TEACHER, be);
+        Fixtures.assertSameParameters(be, expected.parameters(), m.parameters());
     }
 
     @Test

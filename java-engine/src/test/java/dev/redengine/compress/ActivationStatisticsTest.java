@@ -9,6 +9,7 @@ import dev.redengine.model.ModelConfig;
 import dev.redengine.testutil.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -16,16 +17,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Streaming statistics against straightforward recomputation from the HF golden hidden states. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ActivationStatisticsTest {
-    private static final CpuBackend BE = new CpuBackend(2);
+    private final CpuBackend be = new CpuBackend(2);   // per instance (one instance per class: PER_CLASS)
 
     @AfterAll
-    static void close() {
-        BE.close();
+    void close() {
+        be.close();
     }
 
     /** RED importance written out as RED-METHOD section 3 states it, from HF's own hidden states. */
-    private static double[] redImportanceFromGolden(SafetensorsFile golden, int layers, int batch, int seqLen, int d) throws Exception {
+    private double[] redImportanceFromGolden(SafetensorsFile golden, int layers, int batch, int seqLen, int d) throws Exception {
         double[] imp = new double[d];
         for (int l = 0; l <= layers; l++) {
             float[] h = golden.readFloat32("hidden." + l);
@@ -49,7 +51,7 @@ class ActivationStatisticsTest {
     void redImportanceMatchesADirectComputationOnHfHiddenStates() throws Exception {
         for (String name : Fixtures.ALL) {
             try (SafetensorsFile golden = SafetensorsFile.open(Fixtures.dir(name).resolve("golden.safetensors"))) {
-                CausalLM lm = HfModelReader.load(Fixtures.dir(name), BE);
+                CausalLM lm = HfModelReader.load(Fixtures.dir(name), be);
                 ModelConfig c = lm.config();
                 long[] shape = golden.info("input_ids").shape();
                 int batch = (int) shape[0], seqLen = (int) shape[1];
@@ -60,7 +62,7 @@ class ActivationStatisticsTest {
                     Activations a = lm.allocateActivations(1, seqLen);
                     lm.setInput(a, java.util.Arrays.copyOfRange(ids, s * seqLen, (s + 1) * seqLen));
                     lm.forward(a);
-                    stats.accept(BE, a);
+                    stats.accept(be, a);
                 }
                 double[] want = redImportanceFromGolden(golden, c.numLayers(), batch, seqLen, c.hiddenSize());
                 double[] got = stats.redImportance();
@@ -75,7 +77,7 @@ class ActivationStatisticsTest {
 
     @Test
     void minitronStatisticsFollowTheirDefinitions() throws Exception {
-        CausalLM lm = HfModelReader.load(Fixtures.dir("tiny-llama"), BE);
+        CausalLM lm = HfModelReader.load(Fixtures.dir("tiny-llama"), be);
         ModelConfig c = lm.config();
         int seqLen = 9;
         int[] ids = new java.util.SplittableRandom(1).ints(2 * seqLen, 0, c.vocabSize()).toArray();
@@ -83,9 +85,9 @@ class ActivationStatisticsTest {
         lm.setInput(a, ids);
         lm.forward(a);
         ActivationStatistics stats = new ActivationStatistics(c);
-        stats.accept(BE, a);
+        stats.accept(be, a);
         // FFN neuron 17 of layer 1: L2 over sequences of the mean |input of down_proj|
-        float[] act = BE.downloadFloats(a.layers[1].act);
+        float[] act = be.downloadFloats(a.layers[1].act);
         int f = c.intermediateSize();
         double sq = 0;
         for (int s = 0; s < 2; s++) {
@@ -97,7 +99,7 @@ class ActivationStatisticsTest {
         }
         assertEquals(Math.sqrt(sq), stats.minitronNeurons()[1][17], 1e-5);
         // head 2 of layer 0: the same over the per-token L2 norm of its slice of the o_proj input
-        float[] att = BE.downloadFloats(a.layers[0].att);
+        float[] att = be.downloadFloats(a.layers[0].att);
         int dh = c.headDim(), qd = c.qDim();
         sq = 0;
         for (int s = 0; s < 2; s++) {

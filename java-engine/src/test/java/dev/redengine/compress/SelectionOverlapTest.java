@@ -9,6 +9,7 @@ import dev.redengine.testutil.Fixtures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
@@ -26,19 +27,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sets, even with 3 samples), measured on the tiny-llama fixture with the shipped mixed corpus tokenised by
  * tiny-bpe: RED selections from two disjoint halves of the corpus, and from 3 sequences against all of them.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SelectionOverlapTest {
-    private static final CpuBackend BE = new CpuBackend(2);
+    private final CpuBackend be = new CpuBackend(2);   // per instance (one instance per class: PER_CLASS)
     private static final int T = 32;
     private static final int[] WIDTHS = {16, 32, 48};
 
-    @TempDir
-    static Path tmp;
-
-    private static CausalLM teacher;
-    private static int[][] sequences;
+    private CausalLM teacher;
+    private int[][] sequences;
 
     @BeforeAll
-    static void load() throws Exception {
+    void load(@TempDir Path tmp) throws Exception {
         Path model = tmp.resolve("tiny-llama");
         Files.createDirectories(model);
         Path fixture = Fixtures.dir("tiny-llama");
@@ -49,24 +48,24 @@ class SelectionOverlapTest {
         for (String f : new String[]{"tokenizer.json", "tokenizer_config.json"}) {
             Files.copy(tok.resolve(f), model.resolve(f));
         }
-        teacher = HfModelReader.load(model, BE);
+        teacher = HfModelReader.load(model, be);
         CalibrationSet all = CalibrationLoader.load(Path.of("src/test/resources/calib/mixed.jsonl"), model,
                 teacher.config(), null, T);
         sequences = all.sequences();
     }
 
     @AfterAll
-    static void close() {
-        BE.close();
+    void close() {
+        be.close();
     }
 
-    private static double[] redImportance(int from, int to) {
+    private double[] redImportance(int from, int to) {
         CalibrationSet set = new CalibrationSet(Arrays.copyOfRange(sequences, from, to), "mixed.jsonl[" + from + ", " + to + ")");
         return CalibrationRun.statistics(teacher, set, 8).redImportance();
     }
 
     /** |a ∩ b| / |a| by hash sets, independent of ChannelSelection.overlap's sort-and-search. */
-    private static double intersection(int[] a, int[] b) {
+    private double intersection(int[] a, int[] b) {
         Set<Integer> sb = new HashSet<>();
         for (int i : b) {
             sb.add(i);

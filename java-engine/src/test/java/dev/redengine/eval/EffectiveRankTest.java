@@ -292,23 +292,27 @@ class EffectiveRankTest {
         float[] x = new float[5 * 6];
         Arrays.fill(x, 1f);
         x[3 * 6 + 4] = Float.NaN;
-        var e = assertThrows(IllegalArgumentException.class, () -> ER.compute(new Matrix(x, 5, 6)));
+        Matrix withNaN = new Matrix(x, 5, 6);   // inputs built outside the lambdas: only the call under test may throw
+        var e = assertThrows(IllegalArgumentException.class, () -> ER.compute(withNaN));
         assertTrue(e.getMessage().contains("row 3, col 4"), e.getMessage());
         x[3 * 6 + 4] = Float.NEGATIVE_INFINITY;
+        Matrix withInf = new Matrix(x, 5, 6);
         e = assertThrows(IllegalArgumentException.class,
-                () -> ER.compute(new Matrix(x, 5, 6), Definition.ROY_VETTERLI));
+                () -> ER.compute(withInf, Definition.ROY_VETTERLI));
         assertTrue(e.getMessage().contains("row 3, col 4"), e.getMessage());
         // in a batch, the message names the matrix too
-        e = assertThrows(IllegalArgumentException.class,
-                () -> ER.computeAll(List.of(new Matrix(new float[] {1, 2, 3, 4}, 2, 2), new Matrix(x, 5, 6))));
+        List<Matrix> batch = List.of(new Matrix(new float[] {1, 2, 3, 4}, 2, 2), withInf);
+        e = assertThrows(IllegalArgumentException.class, () -> ER.computeAll(batch));
         assertTrue(e.getMessage().contains("input 1"), e.getMessage());
     }
 
     @Test
     void degenerateInputsGiveTheDocumentedValueOrError() {
         // empty
-        assertThrows(IllegalArgumentException.class, () -> ER.compute(new Matrix(new float[0], 0, 4)));
-        assertThrows(IllegalArgumentException.class, () -> ER.compute(new Matrix(new float[0], 4, 0)));
+        Matrix noRows = new Matrix(new float[0], 0, 4), noCols = new Matrix(new float[0], 4, 0);
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ER.compute(noRows)).getMessage().contains("empty matrix [0, 4]"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> ER.compute(noCols, Definition.ROY_VETTERLI))
+                .getMessage().contains("empty matrix [4, 0]"));
         // single token: RED undefined (centred row is zero), Roy-Vetterli 1
         Matrix one = new Matrix(new float[] {1, 2, 3}, 1, 3);
         var e = assertThrows(IllegalArgumentException.class, () -> ER.compute(one));

@@ -63,11 +63,11 @@ class TokenDistinguishabilityTest {
         float[] x = {1, 0, 0, 0, 0, 1, 0, 0};
         assertEquals(0.0, TokenDistinguishability.meanPairwiseCosine(new Matrix(x, 4, 2)), 1e-12);
         float[] oneRow = {0, 0, 3, 4};
-        assertThrows(IllegalArgumentException.class,
-                () -> TokenDistinguishability.meanPairwiseCosine(new Matrix(oneRow, 2, 2)));
+        Matrix one = new Matrix(oneRow, 2, 2);   // built outside the lambdas: only the call under test may throw
+        assertThrows(IllegalArgumentException.class, () -> TokenDistinguishability.meanPairwiseCosine(one));
         float[] nan = {1, 2, Float.NaN, 4};
-        var e = assertThrows(IllegalArgumentException.class,
-                () -> TokenDistinguishability.meanPairwiseCosine(new Matrix(nan, 2, 2)));
+        Matrix withNaN = new Matrix(nan, 2, 2);
+        var e = assertThrows(IllegalArgumentException.class, () -> TokenDistinguishability.meanPairwiseCosine(withNaN));
         assertTrue(e.getMessage().contains("row 1, col 0"), e.getMessage());
     }
 
@@ -75,9 +75,11 @@ class TokenDistinguishabilityTest {
     void rms() {
         assertEquals(Math.sqrt(7.5), new Matrix(new float[] {1, 2, 3, 4}, 2, 2).rms(), 1e-12);
         assertEquals(0.0, new Matrix(new float[6], 2, 3).rms());
-        assertThrows(IllegalArgumentException.class, () -> new Matrix(new float[0], 0, 3).rms());
+        Matrix empty = new Matrix(new float[0], 0, 3);
+        assertThrows(IllegalArgumentException.class, empty::rms);
         float[] inf = new float[4];
         Arrays.fill(inf, Float.POSITIVE_INFINITY);
-        assertThrows(IllegalArgumentException.class, () -> new Matrix(inf, 2, 2).rms());
+        Matrix infinite = new Matrix(inf, 2, 2);
+        assertThrows(IllegalArgumentException.class, infinite::rms);
     }
 }

@@ -39,7 +39,7 @@ class CausalLMGradientCheckTest {
             for (Map.Entry<String, Tensor> e : model.parameters().asMap().entrySet()) {
                 Tensor w = e.getValue();
                 Tensor g = model.gradients().get(e.getKey());
-                FiniteDifference.check(e.getKey(), be, w, g, () -> loss(model, a, targets), 4, 1e-2f, 2e-4, 2e-2, pick, failures);
+                FiniteDifference.check(e.getKey(), be, w, g, () -> loss(model, a, targets), 8, 1e-2f, 1e-4, 5e-3, pick, failures);
             }
             assertTrue(failures.isEmpty(), String.join("\n", failures));
         }

@@ -12,6 +12,7 @@ import dev.redengine.tensor.Tensor;
 import dev.redengine.testutil.HostTensors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 import java.lang.reflect.Proxy;
 import java.util.List;
@@ -23,29 +24,30 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TrainingTest {
-    private static final CpuBackend BE = new CpuBackend(2);
+    private final CpuBackend be = new CpuBackend(2);   // per instance (one instance per class: PER_CLASS)
 
     @AfterAll
-    static void close() {
-        BE.close();
+    void close() {
+        be.close();
     }
 
-    private static Tensor tensor(int[] shape, float... v) {
-        Tensor t = BE.allocate(shape);
-        BE.upload(t, v);
+    private Tensor tensor(int[] shape, float... v) {
+        Tensor t = be.allocate(shape);
+        be.upload(t, v);
         return t;
     }
 
     /** One named tensor "w" and its gradient, as loose parameters. */
-    private static Parameters[] single(Tensor p, Tensor g) {
+    private Parameters[] single(Tensor p, Tensor g) {
         Parameters params = new Parameters(), grads = new Parameters();
         params.put("w", p);
         grads.put("w", g);
         return new Parameters[]{params, grads};
     }
 
-    private static LrSchedule constant(double lr, int steps) {
+    private LrSchedule constant(double lr, int steps) {
         return new LrSchedule(lr, 0, steps, 1.0);
     }
 
@@ -56,7 +58,7 @@ class TrainingTest {
         Tensor p = tensor(new int[]{1, p0.length}, p0), grad = tensor(new int[]{1, g.length}, g);
         Parameters[] pg = single(p, grad);
         LrSchedule schedule = new LrSchedule(0.01, 2, 3, 0.5);   // a different learning rate at each step
-        AdamW adam = new AdamW(BE, new AdamW.Settings(0.9f, 0.99f, 1e-8f, 0.1f, 0f), pg[0], pg[1], schedule);
+        AdamW adam = new AdamW(be, new AdamW.Settings(0.9f, 0.99f, 1e-8f, 0.1f, 0f), pg[0], pg[1], schedule);
         double[] m = new double[p0.length], v = new double[p0.length], ref = new double[p0.length];
         for (int i = 0; i < ref.length; i++) {
             ref[i] = p0[i];
@@ -73,7 +75,7 @@ class TrainingTest {
             assertEquals(t, adam.read().step());
             assertEquals(lr, adam.read().lr(), 1e-9);
         }
-        float[] got = BE.downloadFloats(p);
+        float[] got = be.downloadFloats(p);
         for (int i = 0; i < ref.length; i++) {
             assertEquals(ref[i], got[i], 1e-5, "element " + i);
         }
@@ -81,14 +83,14 @@ class TrainingTest {
 
     @Test
     void weightDecaySkipsVectors() {
-        Parameters params = Parameters.allocate(BE, List.of(new ParameterSpec("m", 1, 2), new ParameterSpec("b", 2)));
-        Parameters grads = Parameters.allocateLike(BE, params);
-        BE.upload(params.flat(), new float[]{1f, 1f, 1f, 1f});
+        Parameters params = Parameters.allocate(be, List.of(new ParameterSpec("m", 1, 2), new ParameterSpec("b", 2)));
+        Parameters grads = Parameters.allocateLike(be, params);
+        be.upload(params.flat(), new float[]{1f, 1f, 1f, 1f});
         // zero gradients: the whole update is the decay, lr * wd * p on the matrix, nothing on the vector
-        AdamW adam = new AdamW(BE, new AdamW.Settings(0.9f, 0.99f, 1e-8f, 0.5f, 0f), params, grads, constant(0.1, 1));
+        AdamW adam = new AdamW(be, new AdamW.Settings(0.9f, 0.99f, 1e-8f, 0.5f, 0f), params, grads, constant(0.1, 1));
         adam.step();
-        assertArrayEquals(new float[]{0.95f, 0.95f}, BE.downloadFloats(params.get("m")), 1e-6f);
-        assertArrayEquals(new float[]{1f, 1f}, BE.downloadFloats(params.get("b")));
+        assertArrayEquals(new float[]{0.95f, 0.95f}, be.downloadFloats(params.get("m")), 1e-6f);
+        assertArrayEquals(new float[]{1f, 1f}, be.downloadFloats(params.get("b")));
     }
 
     @Test
@@ -96,12 +98,12 @@ class TrainingTest {
         Tensor p = tensor(new int[]{2}, 0f, 0f), g = tensor(new int[]{2}, 3f, 4f);
         Parameters[] pg = single(p, g);
         // beta1 = beta2 = 0 and eps = 1: the update is lr * s g / (|s g| + 1), which depends on the scale s
-        AdamW adam = new AdamW(BE, new AdamW.Settings(0f, 0f, 1f, 0f, 1f), pg[0], pg[1], constant(1, 1));
+        AdamW adam = new AdamW(be, new AdamW.Settings(0f, 0f, 1f, 0f, 1f), pg[0], pg[1], constant(1, 1));
         adam.step();
         AdamW.State st = adam.read();
         assertEquals(5.0, st.gradNorm(), 1e-6);
         assertEquals(0.2, st.clipScale(), 1e-7);
-        float[] got = BE.downloadFloats(p);
+        float[] got = be.downloadFloats(p);
         assertEquals(-0.6 / 1.6, got[0], 1e-6);
         assertEquals(-0.8 / 1.8, got[1], 1e-6);
     }
@@ -113,13 +115,13 @@ class TrainingTest {
         params.put("layer.b", tensor(new int[]{1}, 2f));
         grads.put("layer.a", tensor(new int[]{1}, 0.5f));
         grads.put("layer.b", tensor(new int[]{1}, Float.NaN));
-        AdamW adam = new AdamW(BE, AdamW.Settings.defaults(), params, grads, constant(1e-3, 5));
+        AdamW adam = new AdamW(be, AdamW.Settings.defaults(), params, grads, constant(1e-3, 5));
         adam.step();
         adam.step();
         assertEquals(1, adam.read().nonFiniteStep(), "the first step that saw it");
         assertEquals("layer.b", adam.firstNonFiniteGradient());
-        assertEquals(1f, BE.downloadFloats(params.get("layer.a"))[0], "nothing updated, not even the finite tensor");
-        assertEquals(2f, BE.downloadFloats(params.get("layer.b"))[0]);
+        assertEquals(1f, be.downloadFloats(params.get("layer.a"))[0], "nothing updated, not even the finite tensor");
+        assertEquals(2f, be.downloadFloats(params.get("layer.b"))[0]);
     }
 
     @Test
@@ -134,7 +136,7 @@ class TrainingTest {
     @Test
     void trainingMemorisesABatch() {
         ModelConfig c = TestModels.tiny("Qwen2ForCausalLM", false);
-        CausalLM lm = new CausalLM(c, RandomInit.forTraining(BE, c, 1), BE);
+        CausalLM lm = new CausalLM(c, RandomInit.forTraining(be, c, 1), be);
         LmTrainer trainer = new LmTrainer(lm, AdamW.Settings.defaults(), new LrSchedule(1e-2, 5, 60, 0.1), 2, 8);
         int[] ids = new SplittableRandom(3).ints(16, 0, c.vocabSize()).toArray();
         float first = trainer.evaluate(ids);
@@ -148,11 +150,11 @@ class TrainingTest {
     @Test
     void divergenceNamesTheStep() {
         ModelConfig c = TestModels.tiny("LlamaForCausalLM", false);
-        CausalLM lm = new CausalLM(c, RandomInit.forTraining(BE, c, 1), BE);
+        CausalLM lm = new CausalLM(c, RandomInit.forTraining(be, c, 1), be);
         LmTrainer trainer = new LmTrainer(lm, AdamW.Settings.defaults(), new LrSchedule(1e-3, 0, 10, 0.1), 1, 4);
         trainer.step(new int[]{1, 2, 3, 4});
         assertTrue(Float.isFinite(trainer.read().loss()));
-        HostTensors.set(BE, lm.parameters().get("model.norm.weight"), 0, Float.NaN);
+        HostTensors.set(be, lm.parameters().get("model.norm.weight"), 0, Float.NaN);
         trainer.step(new int[]{1, 2, 3, 4});
         trainer.step(new int[]{1, 2, 3, 4});
         var e = assertThrows(ArithmeticException.class, trainer::read);
@@ -167,7 +169,7 @@ class TrainingTest {
                 (proxy, m, args) -> {
                     calls.merge(m.getName(), 1, Integer::sum);
                     try {
-                        return m.invoke(BE, args);
+                        return m.invoke(be, args);
                     } catch (java.lang.reflect.InvocationTargetException e) {
                         throw e.getCause();
                     }

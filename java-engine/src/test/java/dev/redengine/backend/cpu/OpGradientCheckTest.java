@@ -6,6 +6,7 @@ import dev.redengine.testutil.FiniteDifference;
 import dev.redengine.testutil.HostTensors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -21,32 +22,33 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Finite-difference checks of every backward op against its forward: with L = sum(out * R) for a fixed
  * random R, the op's backward given dout = R must equal (L(x + e) - L(x - e)) / 2e for sampled entries.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OpGradientCheckTest {
-    private static final CpuBackend BE = new CpuBackend(2);
+    private final CpuBackend be = new CpuBackend(2);   // per instance (one instance per class: PER_CLASS)
     private final SplittableRandom rng = new SplittableRandom(42);
 
     @AfterAll
-    static void close() {
-        BE.close();
+    void close() {
+        be.close();
     }
 
-    private static float get(Tensor t, long i) {
-        return HostTensors.get(BE, t, i);
+    private float get(Tensor t, long i) {
+        return HostTensors.get(be, t, i);
     }
 
-    private static void set(Tensor t, long i, float v) {
-        HostTensors.set(BE, t, i, v);
+    private void set(Tensor t, long i, float v) {
+        HostTensors.set(be, t, i, v);
     }
 
     private Tensor random(float scale, int... shape) {
-        Tensor t = BE.allocate(shape);
+        Tensor t = be.allocate(shape);
         for (long i = 0; i < t.numel(); i++) {
             set(t, i, (float) ((rng.nextDouble() * 2 - 1) * scale));
         }
         return t;
     }
 
-    private static double dot(Tensor a, Tensor b) {
+    private double dot(Tensor a, Tensor b) {
         double s = 0;
         for (long i = 0; i < a.numel(); i++) {
             s += (double) get(a, i) * get(b, i);
@@ -57,7 +59,7 @@ class OpGradientCheckTest {
     /** Compares grad against central differences of loss() w.r.t. 12 sampled entries of x. */
     private void check(String what, Tensor x, Tensor grad, Supplier<Double> loss) {
         List<String> bad = new ArrayList<>();
-        FiniteDifference.check(what, BE, x, grad, loss::get, 12, 1e-2f, 1e-3, 1e-2, rng, bad);
+        FiniteDifference.check(what, be, x, grad, loss::get, 12, 1e-2f, 1e-3, 1e-2, rng, bad);
         assertTrue(bad.isEmpty(), String.join("\n", bad));
     }
 
@@ -65,14 +67,14 @@ class OpGradientCheckTest {
     void rmsnorm() {
         int rows = 6, c = 20;
         Tensor x = random(1, rows, c), w = random(1, c), r = random(1, rows, c);
-        Tensor out = BE.allocate(rows, c), rstd = BE.allocate(rows);
+        Tensor out = be.allocate(rows, c), rstd = be.allocate(rows);
         Supplier<Double> loss = () -> {
-            BE.rmsnorm(out, rstd, x, w, 1e-5f);
+            be.rmsnorm(out, rstd, x, w, 1e-5f);
             return dot(out, r);
         };
         loss.get();
-        Tensor dx = BE.allocate(rows, c), dw = BE.allocate(c);
-        BE.rmsnormBackward(dx, dw, r, x, w, rstd);
+        Tensor dx = be.allocate(rows, c), dw = be.allocate(c);
+        be.rmsnormBackward(dx, dw, r, x, w, rstd);
         check("dx", x, dx, loss);
         check("dweight", w, dw, loss);
         loss.get(); // the checks leave out computed at a perturbed input
@@ -93,13 +95,13 @@ class OpGradientCheckTest {
     void rmsnormBackwardAccumulates() {
         int rows = 3, c = 8;
         Tensor x = random(1, rows, c), w = random(1, c), r = random(1, rows, c);
-        Tensor out = BE.allocate(rows, c), rstd = BE.allocate(rows);
-        BE.rmsnorm(out, rstd, x, w, 1e-5f);
-        Tensor dx1 = BE.allocate(rows, c), dw1 = BE.allocate(c);
-        BE.rmsnormBackward(dx1, dw1, r, x, w, rstd);
-        Tensor dx2 = BE.allocate(rows, c), dw2 = BE.allocate(c);
-        BE.rmsnormBackward(dx2, dw2, r, x, w, rstd);
-        BE.rmsnormBackward(dx2, dw2, r, x, w, rstd);
+        Tensor out = be.allocate(rows, c), rstd = be.allocate(rows);
+        be.rmsnorm(out, rstd, x, w, 1e-5f);
+        Tensor dx1 = be.allocate(rows, c), dw1 = be.allocate(c);
+        be.rmsnormBackward(dx1, dw1, r, x, w, rstd);
+        Tensor dx2 = be.allocate(rows, c), dw2 = be.allocate(c);
+        be.rmsnormBackward(dx2, dw2, r, x, w, rstd);
+        be.rmsnormBackward(dx2, dw2, r, x, w, rstd);
         for (long i = 0; i < dx1.numel(); i++) {
             assertEquals(2 * get(dx1, i), get(dx2, i), 1e-5);
         }
@@ -112,7 +114,7 @@ class OpGradientCheckTest {
     void rope() {
         int b = 2, t = 5, h = 3, d = 8;
         Tensor x = random(1, b * t, h, d), r = random(1, b * t, h, d);
-        Tensor cos = BE.allocate(t, d / 2), sin = BE.allocate(t, d / 2);
+        Tensor cos = be.allocate(t, d / 2), sin = be.allocate(t, d / 2);
         for (int p = 0; p < t; p++) {
             for (int i = 0; i < d / 2; i++) {
                 double angle = p * Math.pow(100, -2.0 * i / d);
@@ -120,16 +122,16 @@ class OpGradientCheckTest {
                 set(sin, (long) p * d / 2 + i, (float) Math.sin(angle));
             }
         }
-        Tensor y = BE.allocate(b * t, h, d);
+        Tensor y = be.allocate(b * t, h, d);
         Supplier<Double> loss = () -> {
-            BE.copy(y, x);
-            BE.rope(y, cos, sin, t);
+            be.copy(y, x);
+            be.rope(y, cos, sin, t);
             return dot(y, r);
         };
         loss.get();
-        Tensor dx = BE.allocate(b * t, h, d);
-        BE.copy(dx, r);
-        BE.ropeBackward(dx, cos, sin, t);
+        Tensor dx = be.allocate(b * t, h, d);
+        be.copy(dx, r);
+        be.ropeBackward(dx, cos, sin, t);
         check("dx", x, dx, loss);
         loss.get();
         // position 0 is the identity
@@ -148,14 +150,14 @@ class OpGradientCheckTest {
     void attentionWithGroupedHeads(int b, int t, int h, int kv, int d) {
         float scale = (float) (1 / Math.sqrt(d));
         Tensor q = random(1, b * t, h, d), k = random(1, b * t, kv, d), v = random(1, b * t, kv, d);
-        Tensor r = random(1, b * t, h, d), out = BE.allocate(b * t, h, d), lse = BE.allocate(b, h, t);
+        Tensor r = random(1, b * t, h, d), out = be.allocate(b * t, h, d), lse = be.allocate(b, h, t);
         Supplier<Double> loss = () -> {
-            BE.attention(out, lse, q, k, v, b, t, scale);
+            be.attention(out, lse, q, k, v, b, t, scale);
             return dot(out, r);
         };
         loss.get();
-        Tensor dq = BE.allocate(b * t, h, d), dk = BE.allocate(b * t, kv, d), dv = BE.allocate(b * t, kv, d);
-        BE.attentionBackward(dq, dk, dv, r, q, k, v, out, lse, b, t, scale);
+        Tensor dq = be.allocate(b * t, h, d), dk = be.allocate(b * t, kv, d), dv = be.allocate(b * t, kv, d);
+        be.attentionBackward(dq, dk, dv, r, q, k, v, out, lse, b, t, scale);
         check("dq", q, dq, loss);
         check("dk", k, dk, loss);
         check("dv", v, dv, loss);
@@ -190,14 +192,14 @@ class OpGradientCheckTest {
     @Test
     void swiglu() {
         int n = 7, f = 19;
-        Tensor gate = random(4, n, f), up = random(2, n, f), r = random(1, n, f), out = BE.allocate(n, f);
+        Tensor gate = random(4, n, f), up = random(2, n, f), r = random(1, n, f), out = be.allocate(n, f);
         Supplier<Double> loss = () -> {
-            BE.swiglu(out, gate, up);
+            be.swiglu(out, gate, up);
             return dot(out, r);
         };
         loss.get();
-        Tensor dg = BE.allocate(n, f), du = BE.allocate(n, f);
-        BE.swigluBackward(dg, du, r, gate, up);
+        Tensor dg = be.allocate(n, f), du = be.allocate(n, f);
+        be.swigluBackward(dg, du, r, gate, up);
         check("dgate", gate, dg, loss);
         check("dup", up, du, loss);
         loss.get();
@@ -210,12 +212,12 @@ class OpGradientCheckTest {
     @Test
     void crossEntropyWithIgnoredRows() {
         int n = 5, vocab = 37;
-        Tensor logits = random(3, n, vocab), losses = BE.allocate(n);
-        Tensor targets = BE.allocate(DType.I32, n), lossSum = BE.allocate(1);
-        BE.upload(targets, new int[]{3, -100, 0, 36, 17});
+        Tensor logits = random(3, n, vocab), losses = be.allocate(n);
+        Tensor targets = be.allocate(DType.I32, n), lossSum = be.allocate(1);
+        be.upload(targets, new int[]{3, -100, 0, 36, 17});
         Supplier<Double> loss = () -> {
-            BE.zero(lossSum);
-            BE.crossEntropy(losses, lossSum, null, logits, targets, 1f);
+            be.zero(lossSum);
+            be.crossEntropy(losses, lossSum, null, logits, targets, 1f);
             double s = 0;
             for (int i = 0; i < n; i++) {
                 s += get(losses, i);
@@ -225,10 +227,10 @@ class OpGradientCheckTest {
         double total = loss.get();
         assertEquals(0f, get(losses, 1));
         assertEquals(total, get(lossSum, 0), 1e-5 * Math.abs(total), "lossSum holds the sum of the row losses");
-        BE.crossEntropy(losses, lossSum, null, logits, targets, 1f);
+        be.crossEntropy(losses, lossSum, null, logits, targets, 1f);
         assertEquals(2 * total, get(lossSum, 0), 2e-5 * Math.abs(total), "lossSum accumulates (+=)");
-        Tensor dl = BE.allocate(n, vocab);
-        BE.crossEntropy(losses, lossSum, dl, logits, targets, 1f);
+        Tensor dl = be.allocate(n, vocab);
+        be.crossEntropy(losses, lossSum, dl, logits, targets, 1f);
         check("dlogits", logits, dl, loss);
         loss.get();
         for (int j = 0; j < vocab; j++) {
@@ -247,35 +249,35 @@ class OpGradientCheckTest {
     @Test
     void embeddingAndBias() {
         int vocab = 9, c = 6, n = 7;
-        Tensor table = random(1, vocab, c), ids = BE.allocate(DType.I32, n), r = random(1, n, c), out = BE.allocate(n, c);
-        BE.upload(ids, new int[]{1, 4, 4, 0, 8, 1, 4});
+        Tensor table = random(1, vocab, c), ids = be.allocate(DType.I32, n), r = random(1, n, c), out = be.allocate(n, c);
+        be.upload(ids, new int[]{1, 4, 4, 0, 8, 1, 4});
         Supplier<Double> loss = () -> {
-            BE.embedding(out, ids, table);
+            be.embedding(out, ids, table);
             return dot(out, r);
         };
         loss.get();
-        Tensor dt = BE.allocate(vocab, c);
-        BE.embeddingBackward(dt, ids, r);
+        Tensor dt = be.allocate(vocab, c);
+        be.embeddingBackward(dt, ids, r);
         check("dtable", table, dt, loss);
 
-        Tensor bias = random(1, c), y = random(1, n, c), y0 = BE.allocate(n, c);
-        BE.copy(y0, y);
+        Tensor bias = random(1, c), y = random(1, n, c), y0 = be.allocate(n, c);
+        be.copy(y0, y);
         Supplier<Double> biasLoss = () -> {
-            BE.copy(y, y0);
-            BE.addBias(y, bias);
+            be.copy(y, y0);
+            be.addBias(y, bias);
             return dot(y, r);
         };
         biasLoss.get();
-        Tensor db = BE.allocate(c);
-        BE.biasBackward(db, r);
+        Tensor db = be.allocate(c);
+        be.biasBackward(db, r);
         check("dbias", bias, db, biasLoss);
     }
 
     @Test
     void outOfRangeTokenIdIsAClearError() {
-        Tensor table = random(1, 4, 3), ids = BE.allocate(DType.I32, 2), out = BE.allocate(2, 3);
-        BE.upload(ids, new int[]{1, 4});
-        var e = org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> BE.embedding(out, ids, table));
+        Tensor table = random(1, 4, 3), ids = be.allocate(DType.I32, 2), out = be.allocate(2, 3);
+        be.upload(ids, new int[]{1, 4});
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IndexOutOfBoundsException.class, () -> be.embedding(out, ids, table));
         assertTrue(e.getMessage().contains("token id 4"), e.getMessage());
     }
 }
