@@ -102,12 +102,10 @@ thread_local Launch launch;
 thread_local uint64_t progress = 0;
 thread_local std::string last_error;
 
-// Thread order: 0 forward, 1 reversed, 2 shuffled (per block, from a seeded generator). Process-wide setting.
-int order_mode = 0;
-uint64_t order_seed = 0;
+// Thread (and block) order of the current launch: 0 forward, 1 reversed, 2 shuffled by a generator seeded at
+// each launch (the caller passes the seed, so a run reproduces).
+thread_local int order_mode = 0;
 thread_local std::mt19937_64 rng;
-thread_local int rng_epoch = -1;
-int order_epoch = 0;
 
 void yield() {
     sim_switch(&current->sp, scheduler_sp);
@@ -175,12 +173,7 @@ void* prepare(void* top) {
     return sp;
 }
 
-// The shuffling generator, reseeded whenever sim_set_order changed the setting: the same calls shuffle alike.
 std::mt19937_64& order_rng() {
-    if (rng_epoch != order_epoch) {
-        rng.seed(order_seed);
-        rng_epoch = order_epoch;
-    }
     return rng;
 }
 
@@ -290,22 +283,18 @@ __attribute__((visibility("default"))) const char* sim_kernel_signature(const ch
     return it == registry().end() ? nullptr : it->second.signature.c_str();
 }
 
-// 0 forward, 1 reversed, 2 shuffled with the seed.
-__attribute__((visibility("default"))) int sim_set_order(int mode, uint64_t seed) {
-    if (mode < 0 || mode > 2) {
-        return 1;
-    }
-    order_mode = mode;
-    order_seed = seed;
-    order_epoch++;
-    return 0;
-}
-
-// cuLaunchKernel's contract: args holds one pointer per kernel argument. 0 on success, else see sim_last_error.
+// cuLaunchKernel's contract: args holds one pointer per kernel argument. order: 0 forward, 1 reversed,
+// 2 shuffled with the seed. 0 on success, else see sim_last_error.
 __attribute__((visibility("default"))) int sim_launch(const char* name, unsigned gx, unsigned gy, unsigned gz,
                                                         unsigned bx, unsigned by, unsigned bz, unsigned shared_bytes,
-                                                        void** args) {
+                                                        void** args, int order, uint64_t seed) {
     last_error.clear();
+    if (order < 0 || order > 2) {
+        last_error = "thread order " + std::to_string(order) + " is not 0 (forward), 1 (reversed) or 2 (shuffled)";
+        return 6;
+    }
+    order_mode = order;
+    rng.seed(seed);
     auto it = registry().find(name);
     if (it == registry().end()) {
         last_error = std::string("no kernel named ") + name + " in the simulator library";
