@@ -18,6 +18,13 @@ shopt -s nullglob
 kernels=("$here"/*.cu)
 test_kernels=("$here"/test/*.cu)
 
+# Up to date: nothing in native/ changed since the last complete build into these directories.
+stamp="$out/.built"
+if [[ -f "$stamp" && -d "$ptx_out" && -z "$(find "$here" -type f -newer "$stamp" -print -quit)" ]]; then
+  echo "native/build.sh: $out is up to date"
+  exit 0
+fi
+
 missing() {
   echo "native/build.sh: $1" >&2
   if [[ "${REDENGINE_NATIVE_REQUIRED:-0}" == 1 ]]; then exit 1; fi
@@ -73,3 +80,6 @@ done
 "$cxx" -shared -o "$out/libredengine_cudasim.so" "$objs/sim_runtime.o" "${main_objs[@]}"
 "$cxx" -shared -o "$out/libredengine_cudasim_test.so" "$objs/sim_runtime.o" "${main_objs[@]}" "${test_objs[@]}"
 echo "native/build.sh: simulator libraries in $out"
+if command -v nvcc >/dev/null 2>&1; then
+  touch "$stamp"  # only a build with both halves is complete
+fi
