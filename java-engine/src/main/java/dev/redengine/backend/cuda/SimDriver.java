@@ -42,6 +42,7 @@ public final class SimDriver implements CudaDriver {
     private final Order order;
     private final Arena libraryArena = Arena.ofShared();
     private final MethodHandle malloc, freeHandle, memcpy, memsetHandle, launchHandle, signature, lastError;
+    private final java.util.concurrent.ConcurrentHashMap<String, String> signatures = new java.util.concurrent.ConcurrentHashMap<>();
     private long seed;
     private boolean closed;
 
@@ -179,7 +180,13 @@ public final class SimDriver implements CudaDriver {
     @Override
     public void launch(String kernel, int grid, int block, int sharedBytes, Object... args) {
         open();
-        String sig = kernelSignature(kernel);
+        String sig = signatures.get(kernel);
+        if (sig == null) {
+            sig = kernelSignature(kernel);
+            if (sig != null) {
+                signatures.put(kernel, sig);
+            }
+        }
         if (sig == null) {
             throw new IllegalStateException("cuda-sim: no kernel " + kernel + " in " + library);
         }
