@@ -24,3 +24,17 @@ extern "C" __global__ void test_rotate_missing_sync(float* out,         // [grid
     out[i] = buf[threadIdx.x > 0 ? threadIdx.x - 1 : 0];
 }
 SIM_REGISTER(test_rotate_missing_sync);
+
+// The warp shuffles' semantics, lane by lane: out [4, blockDim.x] gets, per thread t with lane l = t % 32,
+// xor 5 (width 32), down 3 (width 32: the last 3 lanes keep their own), xor 4 within width 8, and up 2 within
+// width 16 (the first 2 lanes of each 16 keep their own), all of the value in[t].
+extern "C" __global__ void test_shuffles(float* out,         // [4, blockDim.x]
+                                         const float* in) {  // [blockDim.x]
+    const int t = threadIdx.x, n = blockDim.x;
+    const float v = in[t];
+    out[t] = __shfl_xor_sync(0xffffffffu, v, 5);
+    out[n + t] = __shfl_down_sync(0xffffffffu, v, 3);
+    out[2 * n + t] = __shfl_xor_sync(0xffffffffu, v, 4, 8);
+    out[3 * n + t] = __shfl_up_sync(0xffffffffu, v, 2, 16);
+}
+SIM_REGISTER(test_shuffles);

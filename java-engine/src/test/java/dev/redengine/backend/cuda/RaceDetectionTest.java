@@ -89,4 +89,33 @@ class RaceDetectionTest {
             assertTrue(tooBig.getMessage().contains("invalid launch configuration"), tooBig.getMessage());
         }
     }
+
+    /** Each shuffle of native/test/race.cu's test_shuffles against its definition, in every thread order. */
+    @ParameterizedTest
+    @EnumSource(SimDriver.Order.class)
+    void shufflesMoveValuesBetweenLanesAsOnTheGpu(SimDriver.Order order) {
+        int n = 64;
+        try (SimDriver d = SimSupport.driver(order); Arena host = Arena.ofConfined()) {
+            float[] in = new float[n];
+            for (int i = 0; i < n; i++) {
+                in[i] = 100 + i;
+            }
+            long din = d.alloc(n * 4L), dout = d.alloc(4L * n * 4);
+            d.copyToDevice(din, MemorySegment.ofArray(in));
+            d.launch("test_shuffles", 1, n, 0, new CudaDriver.Ptr(dout), new CudaDriver.Ptr(din));
+            MemorySegment out = host.allocate(4L * n * 4);
+            d.copyToHost(out, dout);
+            d.free(din);
+            d.free(dout);
+            float[] got = out.toArray(ValueLayout.JAVA_FLOAT), want = new float[4 * n];
+            for (int t = 0; t < n; t++) {
+                int lane = t % 32, warp = t - lane;
+                want[t] = in[warp + (lane ^ 5)];
+                want[n + t] = in[lane + 3 < 32 ? t + 3 : t];
+                want[2 * n + t] = in[warp + (lane & ~7) + ((lane ^ 4) & 7)];
+                want[3 * n + t] = in[lane % 16 >= 2 ? t - 2 : t];
+            }
+            assertArrayEquals(want, got);
+        }
+    }
 }
