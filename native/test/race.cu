@@ -1,4 +1,5 @@
-// race.cu (test only): kernels that exercise the simulator. First the same shift through shared memory
+// race.cu (test only): kernels that exercise the simulator. First the same shift through shared memory with
+// and without the __syncthreads between the
 // writes and the reads. Without it the result depends on which threads run first: in forward order each thread
 // finds its left neighbour's value already written (correct by luck); reversed or shuffled, it reads a slot
 // nobody has written yet (NaN from SIM_DYNAMIC_SHARED). RaceDetectionTest relies on exactly that.
