@@ -1,0 +1,361 @@
+package dev.redengine.backend.cuda;
+
+import dev.redengine.backend.Backend;
+import dev.redengine.backend.TensorArena;
+import dev.redengine.tensor.DType;
+import dev.redengine.tensor.Storage;
+import dev.redengine.tensor.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The CUDA backend over a {@link CudaDriver}: today the simulator ({@link SimDriver}), later a GPU. First
+ * increment: the ops that have a kernel in {@code native/} (rmsnorm, rmsnormBackward, crossEntropy) plus the
+ * memory ops the driver does itself (upload, download, zero, copy). Every other op throws
+ * {@link UnsupportedOperationException} naming the op: its kernel is not written yet, and nothing here falls
+ * back to the host behind the caller's back.
+ */
+public final class CudaBackend implements Backend {
+    /** Threads per block of the row kernels (a multiple of 32). */
+    static final int ROW_BLOCK = 256;
+    /** Blocks of rmsnorm_backward at most: each owns a row of the dweight partial sums. */
+    static final int RMSNORM_BACKWARD_BLOCKS = 128;
+
+    private final CudaDriver driver;
+    private final DeviceArena arena;
+
+    public CudaBackend(CudaDriver driver) {
+        this.driver = driver;
+        driver.loadModule("rmsnorm", List.of("rmsnorm_forward", "rmsnorm_backward", "rmsnorm_dweight_reduce"));
+        driver.loadModule("cross_entropy", List.of("cross_entropy_forward_backward", "cross_entropy_loss_sum"));
+        this.arena = new DeviceArena();
+    }
+
+    public CudaDriver driver() {
+        return driver;
+    }
+
+    @Override
+    public String name() {
+        return "cuda over " + driver.name();
+    }
+
+    @Override
+    public TensorArena arena() {
+        return arena;
+    }
+
+    @Override
+    public TensorArena openArena() {
+        return new DeviceArena();
+    }
+
+    // Memory.
+
+    /** Device memory of one {@link CudaBackend}; the address stays in this package. */
+    static final class DeviceStorage extends Storage {
+        final long address;
+        boolean freed;
+
+        DeviceStorage(CudaBackend owner, long address, long byteSize) {
+            super(owner, byteSize);
+            this.address = address;
+        }
+
+        @Override
+        public String location() {
+            return "cuda";
+        }
+    }
+
+    /** Tensors freed together; a tensor used after its arena closed is an error, never a read of freed memory. */
+    final class DeviceArena implements TensorArena {
+        private final List<DeviceStorage> storages = new ArrayList<>();
+        private long bytes;
+        private boolean closed;
+
+        @Override
+        public synchronized Tensor allocate(DType dtype, int... shape) {
+            if (closed) {
+                throw new IllegalStateException("this device arena is closed");
+            }
+            long size = Tensor.count(shape) * dtype.byteSize();
+            long address = driver.alloc(Math.max(size, 1));
+            driver.memset(address, 0, Math.max(size, 1));
+            DeviceStorage s = new DeviceStorage(CudaBackend.this, address, size);
+            storages.add(s);
+            bytes += size;
+            return new Tensor(s, 0, dtype, shape);
+        }
+
+        @Override
+        public synchronized long allocatedBytes() {
+            return bytes;
+        }
+
+        @Override
+        public synchronized void close() {
+            if (!closed) {
+                closed = true;
+                for (DeviceStorage s : storages) {
+                    s.freed = true;
+                    driver.free(s.address);
+                }
+                storages.clear();
+            }
+        }
+    }
+
+    /** The tensor's device address, after checking that it is this backend's and still allocated. */
+    private long address(Tensor t) {
+        if (!(t.storage() instanceof DeviceStorage d) || !d.ownedBy(this)) {
+            throw new IllegalArgumentException(t + " is not in this CUDA backend's memory (it lives on "
+                    + t.storage().location() + (t.storage() instanceof DeviceStorage ? ", another backend" : "") + ")");
+        }
+        if (d.freed) {
+            throw new IllegalStateException(t + " was freed: its arena is closed");
+        }
+        return d.address + t.byteOffset();
+    }
+
+    private CudaDriver.Ptr f32(Tensor t) {
+        t.requireDtype(DType.F32);
+        return new CudaDriver.Ptr(address(t));
+    }
+
+    private static void requireBytes(Tensor t, long bytes) {
+        if (t.byteSize() != bytes) {
+            throw new IllegalArgumentException(t + " holds " + t.byteSize() + " bytes, host buffer " + bytes);
+        }
+    }
+
+    private static void requireCount(Tensor t, long n, String what) {
+        if (t.numel() != n) {
+            throw new IllegalArgumentException(what + " " + t + " must have " + n + " elements");
+        }
+    }
+
+    private static void sameCount(Tensor a, Tensor b) {
+        if (a.numel() != b.numel()) {
+            throw new IllegalArgumentException(a + " and " + b + " differ in element count");
+        }
+    }
+
+    @Override
+    public void upload(Tensor dst, MemorySegment src) {
+        requireBytes(dst, src.byteSize());
+        driver.copyToDevice(address(dst), src);
+    }
+
+    @Override
+    public void download(Tensor src, MemorySegment dst) {
+        requireBytes(src, dst.byteSize());
+        driver.copyToHost(dst, address(src));
+    }
+
+    @Override
+    public void zero(Tensor t) {
+        driver.memset(address(t), 0, t.byteSize());
+    }
+
+    @Override
+    public void copy(Tensor dst, Tensor src) {
+        sameCount(dst, src);
+        if (dst.dtype() != src.dtype()) {
+            throw new IllegalArgumentException("copy needs one dtype: " + src + " -> " + dst + " (cast converts)");
+        }
+        driver.copyOnDevice(address(dst), address(src), src.byteSize());
+    }
+
+    // Ops with kernels (native/rmsnorm.cu, native/cross_entropy.cu).
+
+    @Override
+    public void rmsnorm(Tensor out, Tensor rstd, Tensor x, Tensor weight, float eps) {
+        int rows = x.rows(), c = x.dim(-1);
+        requireCount(weight, c, "rmsnorm weight");
+        requireCount(rstd, rows, "rstd");
+        sameCount(out, x);
+        if (rows == 0) {
+            return;
+        }
+        driver.launch("rmsnorm_forward", rows, ROW_BLOCK, 0, f32(out), f32(rstd), f32(x), f32(weight), c, eps);
+    }
+
+    @Override
+    public void rmsnormBackward(Tensor dx, Tensor dweight, Tensor dout, Tensor x, Tensor weight, Tensor rstd) {
+        int rows = x.rows(), c = x.dim(-1);
+        sameCount(dx, x);
+        sameCount(dout, x);
+        requireCount(weight, c, "rmsnorm weight");
+        requireCount(dweight, c, "rmsnorm dweight");
+        requireCount(rstd, rows, "rstd");
+        if (rows == 0 || c == 0) {
+            return;
+        }
+        int blocks = Math.min(rows, RMSNORM_BACKWARD_BLOCKS);
+        try (TensorArena scratch = openArena()) {
+            Tensor partial = scratch.allocate(blocks, c);
+            driver.launch("rmsnorm_backward", blocks, ROW_BLOCK, 0, f32(dx), f32(partial), f32(dout), f32(x), f32(weight),
+                    f32(rstd), rows, c);
+            driver.launch("rmsnorm_dweight_reduce", (c + ROW_BLOCK - 1) / ROW_BLOCK, ROW_BLOCK, 0, f32(dweight), f32(partial),
+                    blocks, c);
+            driver.synchronize(); // the scratch is freed when this block ends
+        }
+    }
+
+    /**
+     * As {@link Backend#crossEntropy}, except that a target >= V cannot throw from a kernel: that row's loss and
+     * gradient become NaN (and so does lossSum).
+     */
+    @Override
+    public void crossEntropy(Tensor losses, Tensor lossSum, Tensor dlogits, Tensor logits, Tensor targets, float gradScale) {
+        targets.requireDtype(DType.I32);
+        int rows = logits.rows(), vocab = logits.dim(-1);
+        requireCount(targets, rows, "targets");
+        requireCount(losses, rows, "losses");
+        requireCount(lossSum, 1, "lossSum");
+        if (dlogits != null) {
+            sameCount(dlogits, logits);
+        }
+        if (rows == 0) {
+            return;
+        }
+        CudaDriver.Ptr grad = dlogits == null ? CudaDriver.Ptr.NULL : f32(dlogits);
+        driver.launch("cross_entropy_forward_backward", rows, ROW_BLOCK, 0, f32(losses), grad, f32(logits),
+                new CudaDriver.Ptr(address(targets)), vocab, gradScale);
+        driver.launch("cross_entropy_loss_sum", 1, ROW_BLOCK, 0, f32(lossSum), f32(losses), rows);
+    }
+
+    // Ops without a kernel yet.
+
+    private static UnsupportedOperationException notYet(String op) {
+        return new UnsupportedOperationException("CUDA backend: " + op + " has no kernel yet (native/ has rmsnorm and "
+                + "cross_entropy so far); this backend does not fall back to the host");
+    }
+
+    @Override
+    public void cast(Tensor dst, Tensor src) {
+        throw notYet("cast");
+    }
+
+    @Override
+    public void add(Tensor out, Tensor a, Tensor b) {
+        throw notYet("add");
+    }
+
+    @Override
+    public void accumulate(Tensor dst, Tensor src) {
+        throw notYet("accumulate");
+    }
+
+    @Override
+    public void scale(Tensor x, float s) {
+        throw notYet("scale");
+    }
+
+    @Override
+    public void matmul(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
+        throw notYet("matmul");
+    }
+
+    @Override
+    public void addBias(Tensor y, Tensor bias) {
+        throw notYet("addBias");
+    }
+
+    @Override
+    public void biasBackward(Tensor dbias, Tensor dy) {
+        throw notYet("biasBackward");
+    }
+
+    @Override
+    public void embedding(Tensor out, Tensor ids, Tensor table) {
+        throw notYet("embedding");
+    }
+
+    @Override
+    public void embeddingBackward(Tensor dtable, Tensor ids, Tensor dout) {
+        throw notYet("embeddingBackward");
+    }
+
+    @Override
+    public void rope(Tensor x, Tensor cos, Tensor sin, int seqLen) {
+        throw notYet("rope");
+    }
+
+    @Override
+    public void ropeBackward(Tensor dx, Tensor cos, Tensor sin, int seqLen) {
+        throw notYet("ropeBackward");
+    }
+
+    @Override
+    public void attention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
+        throw notYet("attention");
+    }
+
+    @Override
+    public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out,
+                                  Tensor lse, int batch, int seqLen, float scale) {
+        throw notYet("attentionBackward");
+    }
+
+    @Override
+    public void swiglu(Tensor out, Tensor gate, Tensor up) {
+        throw notYet("swiglu");
+    }
+
+    @Override
+    public void swigluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up) {
+        throw notYet("swigluBackward");
+    }
+
+    @Override
+    public void klDivergence(Tensor losses, Tensor lossSum, Tensor dstudent, Tensor student, Tensor teacher, Tensor mask,
+                             float temperature, boolean reverse, float gradScale) {
+        throw notYet("klDivergence");
+    }
+
+    @Override
+    public void sumSquares(Tensor acc, Tensor x) {
+        throw notYet("sumSquares");
+    }
+
+    @Override
+    public void clipScale(Tensor scalars, float maxNorm) {
+        throw notYet("clipScale");
+    }
+
+    @Override
+    public void advanceStep(Tensor scalars, Tensor lrTable) {
+        throw notYet("advanceStep");
+    }
+
+    @Override
+    public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor scalars, float beta1, float beta2, float eps,
+                      float weightDecay) {
+        throw notYet("adamw");
+    }
+
+    @Override
+    public void absMeanOverTokens(Tensor out, Tensor x, int seqLen) {
+        throw notYet("absMeanOverTokens");
+    }
+
+    @Override
+    public void headNormMeanOverTokens(Tensor out, Tensor x, int seqLen) {
+        throw notYet("headNormMeanOverTokens");
+    }
+
+    @Override
+    public void synchronize() {
+        driver.synchronize();
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+        driver.close();
+    }
+}
