@@ -318,6 +318,21 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void mseLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale) {
+        throw notYet("mseLoss");
+    }
+
+    @Override
+    public void cosineLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale) {
+        throw notYet("cosineLoss");
+    }
+
+    @Override
+    public void cachedAttention(Tensor out, Tensor q, Tensor kCache, Tensor vCache, int position, float scale) {
+        throw notYet("cachedAttention");
+    }
+
+    @Override
     public void sumSquares(Tensor acc, Tensor x) {
         throw notYet("sumSquares");
     }
