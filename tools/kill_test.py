@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Kill test for `train` checkpoints: SIGKILL a checkpointing run at random moments, many times, and check that
-what it leaves is always usable and that --resume still reaches the uninterrupted result.
+"""Kill test for `train` and `distill` checkpoints: SIGKILL a checkpointing run at random moments, many times, and
+check that what it leaves is always usable and that --resume still reaches the uninterrupted result.
 
 What it does:
   1. an uninterrupted reference run: `train ... --steps S --save-every 1 --out REF`;
@@ -14,7 +14,11 @@ The JVM is started directly (java --add-modules jdk.incubator.vector -cp red-eng
 reaches the process that does the work. The model is trained from scratch from the config of
 java-engine/src/test/resources/hf-golden/tiny-llama on random token ids.
 
-  python3 tools/kill_test.py [--kills 20] [--steps 40] [--jar java-engine/target/red-engine.jar] [--seed 1]
+  python3 tools/kill_test.py [--command train|distill] [--kills 20] [--steps 40] [--jar java-engine/target/red-engine.jar] [--seed 1]
+
+With --command distill the run is `distill --init random --hidden-size 32` of that tiny model (trained from its
+random-initialised weights as teacher: the fixture folder's own weights), whose checkpoints also hold
+trainable.safetensors (the projections and gains).
 
 Prints one line per kill and a summary: kills, checkpoints checked, whether the resumed result is identical.
 Exit code 1 if any check failed. Needs numpy (tools/make_input_ids.py).
@@ -41,6 +45,12 @@ MAIN = "dev.redengine.cli.Main"
 
 def train_cmd(a, data, out, extra=()):
     model = os.path.join(ROOT, "java-engine/src/test/resources/hf-golden/tiny-llama")
+    if a.command == "distill":
+        return java_cmd(a.jar, (), MAIN) + [
+            "distill", "--teacher", model, "--init", "random", "--hidden-size", "32", "--data", data,
+            "--seq-len", "16", "--batch", "4", "--steps", str(a.steps), "--lr", "1e-2", "--threads", "2",
+            "--seed", "3", "--val-fraction", "0", "--erank-every", "0", "--save-every", "1",
+            "--keep-checkpoints", "3", "--out", out, *extra]
     return java_cmd(a.jar, (), MAIN) + [
         "train", "--model", model, "--from-scratch", "--data", data, "--seq-len", "16", "--batch", "4",
         "--steps", str(a.steps), "--lr", "1e-2", "--threads", "2", "--seed", "3", "--save-every", "1",
@@ -59,7 +69,10 @@ def check_checkpoints(a, run):
             continue  # a write that was killed before its rename: invisible by design
         if not name.startswith("step-"):
             raise AssertionError(f"unexpected entry {path}")
-        for f in ("model.safetensors", "optimizer.safetensors", "config.json", "trainer_state.json"):
+        files = ["model.safetensors", "optimizer.safetensors", "config.json", "trainer_state.json"]
+        if a.command == "distill":
+            files.append("trainable.safetensors")
+        for f in files:
             if not os.path.isfile(os.path.join(path, f)):
                 raise AssertionError(f"{path} lacks {f}")
         json.load(open(os.path.join(path, "trainer_state.json")))
@@ -78,6 +91,7 @@ def has_checkpoint(run):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--jar", default=os.path.join(ROOT, "java-engine/target/red-engine.jar"))
+    ap.add_argument("--command", choices=("train", "distill"), default="train")
     ap.add_argument("--kills", type=int, default=20)
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--min-wait", type=float, default=0.2, help="as a fraction of the reference run's time")
@@ -97,7 +111,7 @@ def main():
         print(f"reference run: {a.steps} steps in {whole:.1f} s")
         checked, failures = 0, 0
         for k in range(1, a.kills + 1):
-            p = subprocess.Popen(train_cmd(a, data, run, ["--resume"] if has_checkpoint(run) else []),
+            p = subprocess.Popen(train_cmd(a, data, run, ["--resume"] if has_checkpoint(run) else ["--overwrite"]),
                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             wait = rng.uniform(a.min_wait, a.max_wait) * whole
             time.sleep(wait)
@@ -113,7 +127,7 @@ def main():
                 print(f"kill {k}: FAILED: {e}")
             if finished:
                 break
-        final = subprocess.run(train_cmd(a, data, run, ["--resume"] if has_checkpoint(run) else []),
+        final = subprocess.run(train_cmd(a, data, run, ["--resume"] if has_checkpoint(run) else ["--overwrite"]),
                                capture_output=True, text=True)
         if final.returncode != 0:
             print("final --resume failed:", final.stderr.strip())
