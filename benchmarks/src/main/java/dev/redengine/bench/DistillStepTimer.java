@@ -2,10 +2,7 @@ package dev.redengine.bench;
 
 import dev.redengine.backend.cpu.CpuBackend;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -53,19 +50,7 @@ public final class DistillStepTimer {
                     be.name(), student, batch, seq, threads, step.teacher.parameters().count(), step.trainableCount(),
                     step.flops() / 1e9, DistillStep.LOSS, DistillStep.TEMPERATURE, Runtime.version());
             System.out.flush();
-            if (rounds > 0) {
-                for (int r = 0; r < rounds; r++) {
-                    System.out.println(round(step, steps));
-                }
-                return;
-            }
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            for (String line; (line = in.readLine()) != null; ) {
-                if (!line.isBlank()) {
-                    System.out.println(round(step, Integer.parseInt(line.trim())));
-                    System.out.flush();
-                }
-            }
+            TrainStepTimer.serveRounds(rounds, steps, n -> round(step, n));
         }
     }
 

@@ -53,18 +53,26 @@ public final class TrainStepTimer {
                     be.name(), batch, seq, threads, step.paramsTotal(), step.paramsMatmul(), step.flops() / 1e9,
                     Runtime.version());
             System.out.flush();
-            if (rounds > 0) {
-                for (int r = 0; r < rounds; r++) {
-                    System.out.println(round(step, steps));
-                }
-                return;
+            serveRounds(rounds, steps, n -> round(step, n));
+        }
+    }
+
+    /**
+     * The timers' protocol after the ready line: {@code rounds} rounds of {@code steps} steps when rounds > 0, else
+     * one round per stdin line holding its step count, until end of input; each round answers its JSON line.
+     */
+    static void serveRounds(int rounds, int steps, java.util.function.IntFunction<String> round) throws IOException {
+        if (rounds > 0) {
+            for (int r = 0; r < rounds; r++) {
+                System.out.println(round.apply(steps));
             }
-            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
-            for (String line; (line = in.readLine()) != null; ) {
-                if (!line.isBlank()) {
-                    System.out.println(round(step, Integer.parseInt(line.trim())));
-                    System.out.flush();
-                }
+            return;
+        }
+        BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        for (String line; (line = in.readLine()) != null; ) {
+            if (!line.isBlank()) {
+                System.out.println(round.apply(Integer.parseInt(line.trim())));
+                System.out.flush();
             }
         }
     }

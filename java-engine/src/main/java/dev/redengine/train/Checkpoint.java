@@ -7,13 +7,13 @@ import dev.redengine.backend.Backend;
 import dev.redengine.backend.OptimizerScalars;
 import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.SafetensorsFile;
+import dev.redengine.io.OutputFolder;
 import dev.redengine.io.SafetensorsWriter;
 import dev.redengine.model.ModelConfig;
 import dev.redengine.model.Parameters;
 import dev.redengine.tensor.Tensor;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -99,7 +99,7 @@ public final class Checkpoint {
         json.set("log", state.log());
         AtomicFiles.writeString(partial.resolve(STATE), JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json) + "\n");
         if (Files.exists(target)) {            // the same step saved again (a rerun): replace it whole
-            deleteTree(target);
+            OutputFolder.deleteTree(target);
         }
         try {
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
@@ -109,7 +109,7 @@ public final class Checkpoint {
         if (keep > 0) {
             List<Path> all = list(root);
             for (int i = 0; i < all.size() - keep; i++) {
-                deleteTree(all.get(i));
+                OutputFolder.deleteTree(all.get(i));
             }
         }
         return target;
@@ -191,22 +191,8 @@ public final class Checkpoint {
     private static void removePartials(Path root) throws IOException {
         try (Stream<Path> s = Files.list(root)) {
             for (Path p : s.filter(p -> p.getFileName().toString().endsWith(".partial")).toList()) {
-                deleteTree(p);
+                OutputFolder.deleteTree(p);
             }
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
         }
     }
 }

@@ -80,19 +80,6 @@ class DistillCommandTest {
         return r;
     }
 
-    private static void assertSameTensors(Path a, Path b) throws IOException {
-        try (SafetensorsFile fa = SafetensorsFile.open(a); SafetensorsFile fb = SafetensorsFile.open(b)) {
-            assertEquals(fa.names(), fb.names());
-            for (String name : fa.names()) {
-                float[] x = fa.readFloat32(name), y = fb.readFloat32(name);
-                assertEquals(x.length, y.length, name);
-                for (int i = 0; i < x.length; i++) {
-                    assertEquals(Float.floatToRawIntBits(x[i]), Float.floatToRawIntBits(y[i]), name + "[" + i + "]");
-                }
-            }
-        }
-    }
-
     private static List<JsonNode> metrics(Path out) throws IOException {
         List<JsonNode> rows = new ArrayList<>();
         for (String line : Files.readAllLines(out.resolve("metrics.jsonl"))) {
@@ -124,7 +111,7 @@ class DistillCommandTest {
         ok(pruneArgs);
         ok(distillArgs);
         Path step0 = tmp.resolve("student/checkpoints/step-0");
-        assertSameTensors(tmp.resolve("pruned/model.safetensors"), step0.resolve("model.safetensors"));
+        TrainResumeTest.assertSameTensors(tmp.resolve("pruned/model.safetensors"), step0.resolve("model.safetensors"));
         assertEquals(JSON.readTree(tmp.resolve("pruned/config.json").toFile()), JSON.readTree(step0.resolve("config.json").toFile()));
         // and training moved it
         try (SafetensorsFile a = SafetensorsFile.open(step0.resolve("model.safetensors"));
@@ -153,9 +140,9 @@ class DistillCommandTest {
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "forked JVM timed out");
         assertEquals(0, p.exitValue(), log);
         assertTrue(log.contains("resumed from") && log.contains("step-3"), log);
-        assertSameTensors(whole.resolve("model.safetensors"), split.resolve("model.safetensors"));
+        TrainResumeTest.assertSameTensors(whole.resolve("model.safetensors"), split.resolve("model.safetensors"));
         for (String f : List.of("optimizer.safetensors", "trainable.safetensors")) {
-            assertSameTensors(whole.resolve("checkpoints/step-6/" + f), split.resolve("checkpoints/step-6/" + f));
+            TrainResumeTest.assertSameTensors(whole.resolve("checkpoints/step-6/" + f), split.resolve("checkpoints/step-6/" + f));
         }
         // the metrics agree too, apart from the measured speed; the resumed log keeps steps 0-3 once
         List<JsonNode> a = metrics(whole), b = metrics(split);

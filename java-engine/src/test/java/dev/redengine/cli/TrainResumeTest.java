@@ -51,7 +51,7 @@ class TrainResumeTest {
     }
 
     /** Every tensor of two safetensors files, bit for bit. */
-    private static void assertSameTensors(Path a, Path b) throws IOException {
+    static void assertSameTensors(Path a, Path b) throws IOException {
         try (SafetensorsFile fa = SafetensorsFile.open(a); SafetensorsFile fb = SafetensorsFile.open(b)) {
             assertEquals(fa.names(), fb.names());
             for (String name : fa.names()) {
