@@ -389,9 +389,12 @@ final class DistillCommand implements Callable<Integer> {
                 double tokensPerSecond = (double) (s - first + 1) * tokens / secs;
                 List<ObjectNode> json = new ArrayList<>();
                 for (Distiller.StepMetrics m : rows) {
-                    ObjectNode r = JSON.createObjectNode().put("step", m.step()).put("loss", m.loss());
-                    m.terms().forEach((t, v) -> r.put(t.key(), v));
-                    r.put("lr", m.lr()).put("grad_norm", m.gradNorm()).put("tokens_per_s", tokensPerSecond);
+                    ObjectNode r = JSON.createObjectNode().put("step", m.step());
+                    putFinite(r, "loss", m.loss());
+                    m.terms().forEach((t, v) -> putFinite(r, t.key(), v));
+                    r.put("lr", m.lr());
+                    putFinite(r, "grad_norm", m.gradNorm());
+                    r.put("tokens_per_s", tokensPerSecond);
                     if (skipNonFinite) {
                         r.put("skipped", m.skipped()).put("skipped_steps", m.skippedSoFar());
                     }
@@ -473,6 +476,15 @@ final class DistillCommand implements Callable<Integer> {
         List<String> r = new ArrayList<>();
         values.forEach(v -> r.add(String.format("%.1f", v.asDouble())));
         return String.join(" / ", r);
+    }
+
+    /** A number, or null for NaN and infinities (a skipped step's): JSON has no literal for them. */
+    private static void putFinite(ObjectNode row, String key, double v) {
+        if (Double.isFinite(v)) {
+            row.put(key, v);
+        } else {
+            row.putNull(key);
+        }
     }
 
     private static void putValidation(ObjectNode row, Distiller.Validation v) {

@@ -184,6 +184,28 @@ class DistillCommandTest {
         assertEquals(0, run("info", "--model", out.toString()).code(), "the student is a loadable HF folder");
     }
 
+    @Test
+    void aDivergedStepIsSkippedAndLoggedAsNullWithSkipNonFinite() throws IOException {
+        Path data = ids("data.safetensors", 12, 8, 5), out = tmp.resolve("out");
+        // lr 1e30: the first update blows the projections up, so every later step's loss is infinite
+        ok(args(data, out, "--init", "random", "--steps", "4", "--lr", "1e30", "--warmup", "0", "--val-fraction", "0",
+                "--erank-every", "0", "--log-every", "1", "--skip-nonfinite"));
+        List<JsonNode> rows = metrics(out);   // Jackson refuses NaN and Infinity tokens: every line is plain JSON
+        assertEquals(5, rows.size());
+        assertFalse(rows.get(1).get("skipped").asBoolean());
+        assertTrue(rows.get(1).get("loss").isNumber());
+        for (int s = 2; s <= 4; s++) {
+            JsonNode r = rows.get(s);
+            assertTrue(r.get("skipped").asBoolean(), r.toString());
+            assertEquals(s - 1, r.get("skipped_steps").asInt());
+            assertTrue(r.get("loss").isNull() && r.get("grad_norm").isNull(), r.toString());
+        }
+        CliTest.Result failing = run(args(data, tmp.resolve("stops"), "--init", "random", "--steps", "4", "--lr", "1e30",
+                "--warmup", "0", "--val-fraction", "0", "--erank-every", "0", "--log-every", "1").toArray(String[]::new));
+        assertEquals(2, failing.code(), failing.err());   // a diverged run is reported as a user error (lower the lr)
+        assertTrue(failing.err().contains("step 2:") && failing.err().contains("not finite"), failing.err());
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
             "--loss=foo=1|unknown loss term 'foo'",
