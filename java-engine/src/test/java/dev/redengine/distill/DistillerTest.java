@@ -230,6 +230,126 @@ class DistillerTest {
         assertTrue(c.getMessage().contains("clone"), c.getMessage());
     }
 
+    /** Mean CE and forward / reverse T = 2 KL of the student's current weights on the corpus, computed directly. */
+    private double[] lossesNow(CausalLM teacher, Student student) {
+        student.beginStep();
+        CausalLM m = student.model();
+        var a = m.allocateActivations(4, seqLen);
+        var ta = teacher.allocateActivations(4, seqLen);
+        teacher.setInput(ta, corpus);
+        teacher.forward(ta);
+        m.setInput(a, corpus);
+        m.forward(a);
+        double[] out = new double[3];
+        out[0] = m.crossEntropy(a, CausalLM.shiftedTargets(corpus, 4, seqLen), null);
+        for (int r = 0; r < 2; r++) {
+            be.zero(a.lossSum);
+            int n = m.accumulateDistillLoss(a, ta.logits, 2f, r == 1, null, a.lossSum);
+            out[1 + r] = be.downloadFloats(a.lossSum)[0] / (double) n;
+        }
+        return out;
+    }
+
+    private double gradientNorm(Student student) {
+        double sum = 0;
+        for (Tensor g : student.trainableGradients().asMap().values()) {
+            for (float x : be.downloadFloats(g)) {
+                sum += (double) x * x;
+            }
+        }
+        return Math.sqrt(sum);
+    }
+
+    @Test
+    void everyReadReportsTheLossesLrAndNormOfItsOwnSteps() {
+        CausalLM teacher = teacher();
+        Student student = projectionStudent(teacher, 7);
+        LrSchedule schedule = new LrSchedule(1e-2, 2, 6, 0.1);
+        Distiller d = new Distiller(teacher, student, new Distiller.Settings(LossWeights.parse("ce=1,kl=1"), 2f, 1, false),
+                AdamW.Settings.defaults(), schedule, 4, seqLen, 4);
+        for (int s = 1; s <= 6; s++) {
+            double[] before = lossesNow(teacher, student);
+            d.step(corpus);
+            double norm = gradientNorm(student);   // AdamW leaves the gradients as they were
+            if (s % 3 == 0) {
+                continue;                          // steps 3 and 6 are read together with the next or previous
+            }
+            List<Distiller.StepMetrics> rows = d.read();
+            Distiller.StepMetrics r = rows.getLast();
+            assertEquals(s, r.step());
+            assertEquals(s == 4 ? 2 : 1, rows.size());
+            assertEquals(before[0], r.terms().get(LossTerm.CE), 1e-5 * before[0], "ce at step " + s);
+            assertEquals(before[1], r.terms().get(LossTerm.KL), 1e-5 * before[1], "kl at step " + s);
+            assertEquals(schedule.at(s), r.lr(), 0f, "lr at step " + s);
+            assertEquals(norm, r.gradNorm(), 1e-5 * norm, "gradient norm at step " + s);
+        }
+        List<Distiller.StepMetrics> last = d.read();
+        assertEquals(List.of(6), last.stream().map(Distiller.StepMetrics::step).toList());
+    }
+
+    @Test
+    void theGradientsOfSeveralLogitTermsAddUp() {
+        CausalLM teacher = teacher();
+        String[] parts = {"ce=1", "kl=2", "rkl=3"};
+        Map<String, double[]> sum = new java.util.HashMap<>();
+        for (String part : parts) {
+            Student s = projectionStudent(teacher, 8);
+            distiller(teacher, s, part, 4, 1, false, 3).step(corpus);
+            s.trainableGradients().asMap().forEach((name, g) -> {
+                double[] acc = sum.computeIfAbsent(name, k -> new double[(int) g.numel()]);
+                float[] x = be.downloadFloats(g);
+                for (int i = 0; i < x.length; i++) {
+                    acc[i] += x[i];
+                }
+            });
+        }
+        Student all = projectionStudent(teacher, 8);
+        distiller(teacher, all, "ce=1,kl=2,rkl=3", 4, 1, false, 3).step(corpus);
+        all.trainableGradients().asMap().forEach((name, g) -> {
+            float[] x = be.downloadFloats(g);
+            double[] want = sum.get(name);
+            double scale = Arrays.stream(want).map(Math::abs).max().orElse(0) + 1e-12;
+            for (int i = 0; i < x.length; i++) {
+                assertEquals(want[i], x[i], 1e-5 * scale, name + "[" + i + "]");
+            }
+        });
+    }
+
+    @Test
+    void validationAndErankAreTheModelsOwn() {
+        CausalLM teacher = teacher();
+        Student student = projectionStudent(teacher, 9);
+        Distiller d = distiller(teacher, student, "kl=1", 4, 1, false, 3);
+        d.step(corpus);
+        d.read();
+        double[] now = lossesNow(teacher, student);
+        var a = student.model().allocateActivations(4, seqLen);
+        student.model().setInput(a, corpus);
+        student.model().forward(a);
+        var ta = teacher.allocateActivations(4, seqLen);
+        teacher.setInput(ta, corpus);
+        teacher.forward(ta);
+        be.zero(a.lossSum);
+        student.model().accumulateDistillLoss(a, ta.logits, 1f, false, null, a.lossSum);
+        double klAtOne = be.downloadFloats(a.lossSum)[0] / (double) corpus.length;
+        Distiller.Validation v = d.validate(List.of(corpus, corpus));   // two batches: means, not sums
+        assertEquals(now[0], v.ce(), 1e-5 * now[0]);
+        assertEquals(klAtOne, v.kl(), 1e-5 * klAtOne);
+        assertEquals(2L * corpus.length, v.tokens());
+
+        dev.redengine.eval.EffectiveRank er = dev.redengine.eval.EffectiveRank.cpu();
+        double[] studentRanks = d.studentErank(corpus, er), teacherRanks = d.teacherErank(corpus, er);
+        assertEquals(config.numLayers() + 1, studentRanks.length);
+        for (int i = 0; i <= config.numLayers(); i++) {
+            var sm = new dev.redengine.eval.Matrix(be.downloadFloats(a.hidden(i)), corpus.length, 8);
+            var tm = new dev.redengine.eval.Matrix(be.downloadFloats(ta.hidden(i)), corpus.length, config.hiddenSize());
+            assertEquals(er.compute(sm, dev.redengine.eval.EffectiveRank.Definition.RED), studentRanks[i], 1e-9, "student " + i);
+            assertEquals(er.compute(tm, dev.redengine.eval.EffectiveRank.Definition.RED), teacherRanks[i], 1e-9, "teacher " + i);
+        }
+        assertEquals(4 * seqLen, d.tokensPerStep());
+        assertEquals(student, d.student());
+    }
+
     /** A teacher whose LM head holds a NaN: every KL is NaN, and so is every gradient. */
     private CausalLM poisonedTeacher() {
         CausalLM t = teacher();
