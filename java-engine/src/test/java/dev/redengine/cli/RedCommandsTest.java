@@ -4,13 +4,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.redengine.backend.cpu.CpuBackend;
 import dev.redengine.compress.ActivationStatistics;
-import dev.redengine.data.CalibrationLoader;
 import dev.redengine.compress.CalibrationRun;
 import dev.redengine.compress.ChannelSelection;
 import dev.redengine.compress.MagnitudeImportance;
 import dev.redengine.compress.NormInit;
+import dev.redengine.data.CalibrationLoader;
+import dev.redengine.data.CalibrationSet;
 import dev.redengine.distill.LowRankStudent;
 import dev.redengine.distill.ProjectionInit;
+import dev.redengine.eval.EffectiveRank;
+import dev.redengine.eval.Matrix;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
@@ -190,14 +193,21 @@ class RedCommandsTest {
         JsonNode models = JSON.readTree(report.toFile()).get("models");
         assertEquals(2, models.size());
         int[] width = {128, 64};
+        Path[] dirs = {model, out};
         for (int i = 0; i < 2; i++) {
             JsonNode m = models.get(i);
             assertEquals(960, m.get("tokens").asInt());
             assertEquals(5, m.get("layers").size());
-            for (JsonNode l : m.get("layers")) {
-                // eRank lies in [1, min(N, d)]; the student's width bounds it
-                double e = l.get("erank_red").asDouble(), rv = l.get("erank_rv").asDouble();
-                assertTrue(e >= 1 && e <= width[i] && rv >= 1 && rv <= width[i], m.get("model") + " " + l);
+            // analyze gathers the hidden states batch by batch (4 sequences per pass); here all 15 in one pass
+            CausalLM lm = HfModelReader.load(dirs[i], be);
+            CalibrationSet set = CalibrationLoader.load(calib, dirs[i], lm.config(), 15, 64);
+            Activations a = lm.allocateActivations(15, 64);
+            lm.setInput(a, set.flat());
+            lm.forward(a);
+            for (int l = 0; l < 5; l++) {
+                Matrix h = new Matrix(be.downloadFloats(a.hidden(l)), 960, width[i]);
+                double want = EffectiveRank.cpu().compute(h, EffectiveRank.Definition.RED);
+                assertEquals(want, m.get("layers").get(l).get("erank_red").asDouble(), 1e-6 * want, m.get("model") + " layer " + l);
             }
         }
     }
