@@ -83,7 +83,12 @@ public final class EffectiveRank {
     /** eRank of each matrix under {@code def}, in parallel; result i belongs to {@code ms.get(i)}. */
     public double[] computeAll(List<Matrix> ms, Definition def) {
         DoubleMatrix[] zs = new DoubleMatrix[ms.size()];
-        IntStream.range(0, ms.size()).parallel().forEach(i -> zs[i] = prepare(ms.get(i), def, i));
+        try {
+            IntStream.range(0, ms.size()).parallel().forEach(i -> zs[i] = prepare(ms.get(i), def, i));
+        } catch (IllegalArgumentException e) {
+            // thrown on a pool thread, it reaches here re-created around the original (message "java.lang...: ...")
+            throw e.getCause() instanceof IllegalArgumentException original ? original : e;
+        }
         double[][] eig = solver.gramEigenvalues(List.of(zs));
         double[] out = new double[zs.length];
         for (int i = 0; i < zs.length; i++) {
