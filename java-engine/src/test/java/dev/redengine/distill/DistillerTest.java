@@ -115,22 +115,9 @@ class DistillerTest {
         CausalLM teacher = teacher();
         Student student = projectionStudent(teacher, 4);
         Distiller d = distiller(teacher, student, "ce=1,kl=2,rkl=3", 4, 1, false, 5);
-        // the losses before the first update, computed here with the model's own loss functions
-        student.beginStep();
-        CausalLM m = student.model();
-        var a = m.allocateActivations(4, seqLen);
-        var ta = teacher.allocateActivations(4, seqLen);
-        teacher.setInput(ta, corpus);
-        teacher.forward(ta);
-        m.setInput(a, corpus);
-        m.forward(a);
-        double ce = m.crossEntropy(a, CausalLM.shiftedTargets(corpus, 4, seqLen), null);
-        Map<Boolean, Double> kl = new java.util.HashMap<>();
-        for (boolean reverse : new boolean[]{false, true}) {
-            be.zero(a.lossSum);
-            int n = m.accumulateDistillLoss(a, ta.logits, 2f, reverse, null, a.lossSum);
-            kl.put(reverse, (double) be.downloadFloats(a.lossSum)[0] / n);
-        }
+        double[] before = lossesNow(teacher, student);   // the model's own loss functions, before the first update
+        double ce = before[0];
+        Map<Boolean, Double> kl = Map.of(false, before[1], true, before[2]);
         d.step(corpus);
         Distiller.StepMetrics r = d.read().getFirst();
         assertEquals(ce, r.terms().get(LossTerm.CE), 1e-5 * ce);
