@@ -3,7 +3,6 @@ package dev.redengine.data;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * Sequences split by a seed into training sequences and validation batches of {@code batch} sequences each
@@ -14,7 +13,7 @@ import java.util.SplittableRandom;
 public record TrainValSplit(int[][] train, List<int[]> validation, int[] erankBatch) {
     public static TrainValSplit of(CalibrationSet set, double valFraction, long seed, int batch, int gradAccum) {
         int n = set.numSequences(), t = set.seqLen();
-        int[] order = shuffle(n, seed);
+        int[] order = SeededShuffle.permutation(n, seed ^ 0x76616c696461L);   // not the data order's stream
         int held = (int) Math.round(valFraction * n) / batch * batch;
         if (valFraction > 0 && held == 0) {
             throw new IllegalArgumentException("--val-fraction " + valFraction + " of " + n + " sequences holds fewer than --batch "
@@ -39,20 +38,5 @@ public record TrainValSplit(int[][] train, List<int[]> validation, int[] erankBa
         int[] erankBatch = val.isEmpty() ? Arrays.stream(Arrays.copyOf(train, batch)).flatMapToInt(Arrays::stream).toArray()
                 : val.getFirst();
         return new TrainValSplit(train, val, erankBatch);
-    }
-
-    private static int[] shuffle(int n, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed ^ 0x76616c696461L);   // not the data order's stream
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int x = a[i];
-            a[i] = a[j];
-            a[j] = x;
-        }
-        return a;
     }
 }

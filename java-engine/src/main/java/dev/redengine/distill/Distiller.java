@@ -69,6 +69,7 @@ public final class Distiller {
     private final Activations teacherActs;   // the teacher's forward only
     private final Activations acts;          // the student's, kept for its backward
     private final List<LossTerm> terms;
+    private final List<LossTerm> logitTerms;            // the terms computed from the logits, in order
     private final ActivationLosses activationLosses;   // the clone / hidden terms, or null when there are none
     private final int width;                 // one history row: optimizer scalars, then each term's loss sum
     private final int capacity;
@@ -103,6 +104,7 @@ public final class Distiller {
         this.be = model.backend();
         this.settings = settings;
         this.terms = settings.loss().terms();
+        this.logitTerms = terms.stream().filter(LossTerm::onLogits).toList();
         this.teacherActs = teacher.allocateActivations(batch, seqLen);
         this.acts = model.allocateActivations(batch, seqLen);
         this.activationLosses = activationLosses(teacher, student, settings.loss(), batch, seqLen);
@@ -113,10 +115,9 @@ public final class Distiller {
         this.history = be.allocate(capacity, width);
         this.termSums = be.allocate(terms.size());
         this.evalSums = be.allocate(3);
-        int logitTerms = (int) terms.stream().filter(LossTerm::onLogits).count();
         int n = batch * seqLen;
-        this.gradAcc = logitTerms >= 2 ? be.allocate(n, sc.vocabSize()) : null;
-        this.gradTmp = logitTerms >= 3 ? be.allocate(n, sc.vocabSize()) : null;
+        this.gradAcc = logitTerms.size() >= 2 ? be.allocate(n, sc.vocabSize()) : null;
+        this.gradTmp = logitTerms.size() >= 3 ? be.allocate(n, sc.vocabSize()) : null;
         this.rowStep = new int[capacity];
         this.rowCounts = new long[capacity][terms.size()];
         this.rowSkipped = new boolean[capacity];
@@ -234,15 +235,14 @@ public final class Distiller {
      * last one writes over the student's logits and the others' gradients are added to it.
      */
     private void queueLogitLosses(int[] ids, long[] counts) {
-        List<LossTerm> logit = terms.stream().filter(LossTerm::onLogits).toList();
         int n = acts.batch * acts.seqLen;
-        if (logit.isEmpty()) {
+        if (logitTerms.isEmpty()) {
             be.zero(acts.logits);                         // no logit term: no gradient reaches the logits
             return;
         }
-        for (int i = 0; i < logit.size(); i++) {
-            LossTerm t = logit.get(i);
-            boolean last = i == logit.size() - 1;
+        for (int i = 0; i < logitTerms.size(); i++) {
+            LossTerm t = logitTerms.get(i);
+            boolean last = i == logitTerms.size() - 1;
             Tensor dst = last ? acts.logits : i == 0 ? gradAcc : gradTmp;
             int k = terms.indexOf(t);
             Tensor sum = termSums.viewAt(k, 1);

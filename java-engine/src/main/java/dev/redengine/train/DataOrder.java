@@ -1,6 +1,6 @@
 package dev.redengine.train;
 
-import java.util.SplittableRandom;
+import dev.redengine.data.SeededShuffle;
 
 /**
  * The order in which a training loop visits N sequences: a seeded shuffle per epoch, the next epoch reshuffled
@@ -47,19 +47,8 @@ public final class DataOrder {
         return new Position(epochSeed, cursor);
     }
 
-    /** Fisher-Yates with SplittableRandom: the same permutation for the same seed on every JVM. */
+    /** The epoch's order: the same permutation for the same seed on every JVM. */
     static int[] shuffled(int n, long seed) {
-        SplittableRandom rng = new SplittableRandom(seed);
-        int[] a = new int[n];
-        for (int i = 0; i < n; i++) {
-            a[i] = i;
-        }
-        for (int i = n - 1; i > 0; i--) {
-            int j = rng.nextInt(i + 1);
-            int t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-        }
-        return a;
+        return SeededShuffle.permutation(n, seed);
     }
 }
