@@ -30,6 +30,7 @@ public final class CudaBackend implements Backend {
         this.driver = driver;
         driver.loadModule("rmsnorm", List.of("rmsnorm_forward", "rmsnorm_backward", "rmsnorm_dweight_reduce"));
         driver.loadModule("cross_entropy", List.of("cross_entropy_forward_backward", "cross_entropy_loss_sum"));
+        driver.loadModule("matmul", List.of("matmul_forward"));
         this.arena = new DeviceArena();
     }
 
@@ -257,7 +258,20 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void matmul(Tensor c, Tensor a, boolean transA, Tensor b, boolean transB, float alpha, float beta) {
-        throw notYet("matmul");
+        int ar = a.rows(), ac = a.dim(-1), br = b.rows(), bc = b.dim(-1);
+        int m = transA ? ac : ar, k = transA ? ar : ac;
+        int kb = transB ? bc : br, n = transB ? br : bc;
+        if (k != kb || c.rows() != m || c.dim(-1) != n) {
+            throw new IllegalArgumentException("matmul shapes: op(A) [" + m + ", " + k + "] x op(B) [" + kb + ", " + n
+                    + "] -> C " + java.util.Arrays.toString(c.shape()) + " (A " + a + (transA ? "^T" : "") + ", B " + b
+                    + (transB ? "^T" : "") + ")");
+        }
+        if (m == 0 || n == 0) {
+            return;
+        }
+        int blocks = KernelLaunches.matmulBlocks(m, n);
+        driver.launch("matmul_forward", blocks, KernelLaunches.MATMUL_THREADS, 0, f32(c), f32(a), f32(b), m, n, k,
+                transA ? 1 : 0, transB ? 1 : 0, alpha, beta);
     }
 
     @Override
