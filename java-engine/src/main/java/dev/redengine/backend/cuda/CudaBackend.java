@@ -12,7 +12,8 @@ import java.util.List;
 
 /**
  * The CUDA backend over a {@link CudaDriver}: today the simulator ({@link SimDriver}), later a GPU. First
- * increment: the ops that have a kernel in {@code native/} (rmsnorm, rmsnormBackward, crossEntropy) plus the
+ * increment: the ops that have a kernel in {@code native/} (rmsnorm, rmsnormBackward, crossEntropy)
+ * (matmul, attention, attentionBackward, cachedAttention: native/matmul.cu, native/attention.cu) plus the
  * memory ops the driver does itself (upload, download, zero, copy). Every other op throws
  * {@link UnsupportedOperationException} naming the op: its kernel is not written yet, and nothing here falls
  * back to the host behind the caller's back.
@@ -31,6 +32,8 @@ public final class CudaBackend implements Backend {
         driver.loadModule("rmsnorm", List.of("rmsnorm_forward", "rmsnorm_backward", "rmsnorm_dweight_reduce"));
         driver.loadModule("cross_entropy", List.of("cross_entropy_forward_backward", "cross_entropy_loss_sum"));
         driver.loadModule("matmul", List.of("matmul_forward"));
+        driver.loadModule("attention", List.of("attention_forward", "attention_backward_delta", "attention_backward_dkdv",
+                "attention_backward_dq"));
         this.arena = new DeviceArena();
     }
 
@@ -306,13 +309,41 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void attention(Tensor out, Tensor lse, Tensor q, Tensor k, Tensor v, int batch, int seqLen, float scale) {
-        throw notYet("attention");
+        KernelLaunches.AttentionShape s = KernelLaunches.AttentionShape.of(q, k, v, batch, seqLen);
+        requireCount(out, s.qCount(), "attention out");
+        requireCount(lse, s.lseCount(), "attention lse [B, H, T]");
+        KernelLaunches.AttentionKernel kernel = KernelLaunches.AttentionKernel.FORWARD;
+        int tile = kernel.tile(s.dim());
+        driver.launch(kernel.name(), s.blocks(s.heads(), tile), KernelLaunches.ATTENTION_THREADS_PER_ROW * tile,
+                kernel.sharedBytes(tile, s.dim()), f32(out), f32(lse), f32(q), f32(k), f32(v), seqLen, seqLen, s.heads(),
+                s.kvHeads(), s.dim(), 0, tile, scale);
     }
 
     @Override
     public void attentionBackward(Tensor dq, Tensor dk, Tensor dv, Tensor dout, Tensor q, Tensor k, Tensor v, Tensor out,
                                   Tensor lse, int batch, int seqLen, float scale) {
-        throw notYet("attentionBackward");
+        KernelLaunches.AttentionShape s = KernelLaunches.AttentionShape.of(q, k, v, batch, seqLen);
+        for (Tensor t : new Tensor[]{dq, dout, out}) {
+            requireCount(t, s.qCount(), "attentionBackward dq, dout and out");
+        }
+        requireCount(dk, s.kvCount(), "attentionBackward dk");
+        requireCount(dv, s.kvCount(), "attentionBackward dv");
+        requireCount(lse, s.lseCount(), "attention lse [B, H, T]");
+        int rows = Math.toIntExact(s.lseCount()), h = s.heads(), kv = s.kvHeads(), d = s.dim();
+        KernelLaunches.AttentionKernel dkdv = KernelLaunches.AttentionKernel.DKDV, dqKernel = KernelLaunches.AttentionKernel.DQ;
+        int tileKv = dkdv.tile(d), tileQ = dqKernel.tile(d);
+        try (TensorArena scratch = openArena()) {
+            Tensor delta = scratch.allocate(batch, h, seqLen); // dout . out per query row
+            driver.launch("attention_backward_delta", (rows + ROW_BLOCK - 1) / ROW_BLOCK, ROW_BLOCK, 0, f32(delta), f32(dout),
+                    f32(out), batch, seqLen, h, d);
+            driver.launch(dkdv.name(), s.blocks(kv, tileKv), KernelLaunches.ATTENTION_THREADS_PER_ROW * tileKv,
+                    dkdv.sharedBytes(tileKv, d), f32(dk), f32(dv), f32(dout), f32(q), f32(k), f32(v), f32(lse), f32(delta),
+                    seqLen, h, kv, d, tileKv, scale);
+            driver.launch(dqKernel.name(), s.blocks(h, tileQ), KernelLaunches.ATTENTION_THREADS_PER_ROW * tileQ,
+                    dqKernel.sharedBytes(tileQ, d), f32(dq), f32(dout), f32(q), f32(k), f32(v), f32(lse), f32(delta),
+                    seqLen, h, kv, d, tileQ, scale);
+            driver.synchronize(); // the scratch is freed when this block ends
+        }
     }
 
     @Override
@@ -343,7 +374,17 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void cachedAttention(Tensor out, Tensor q, Tensor kCache, Tensor vCache, int position, float scale) {
-        throw notYet("cachedAttention");
+        KernelLaunches.checkCachedAttention(out, q, kCache, vCache, position);
+        int t = q.dim(0), h = q.dim(1), d = q.dim(2), cacheRows = kCache.dim(0), kv = kCache.dim(1);
+        if (t == 0 || d == 0) {
+            return;
+        }
+        // attention_forward at B = 1 whose queries start at `position`; it reads cache rows < position + T only
+        KernelLaunches.AttentionKernel kernel = KernelLaunches.AttentionKernel.FORWARD;
+        int tile = kernel.tile(d);
+        driver.launch(kernel.name(), h * KernelLaunches.ceilDiv(t, tile), KernelLaunches.ATTENTION_THREADS_PER_ROW * tile,
+                kernel.sharedBytes(tile, d), f32(out), CudaDriver.Ptr.NULL, f32(q), f32(kCache), f32(vCache), t, cacheRows,
+                h, kv, d, position, tile, scale);
     }
 
     @Override

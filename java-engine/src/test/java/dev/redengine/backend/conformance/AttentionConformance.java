@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * {@code attention} and {@code attentionBackward}: causal GQA softmax attention that saves only lse [B, H, T],
  * and a backward that recomputes the probabilities from q, k and lse. The reference is a plain double loop
  * that forms the whole T x T probability matrix. Shapes: T = 1 (the only key is the query's own), lengths that
- * are not multiples of any tile (3, 17, 67), head dims below and above one vector (6, 16, 40), GQA ratios 1, 2,
- * 3 and 4, B = 1 and 2, and near one-hot rows (|q| up to 12).
+ * are not multiples of any tile (3, 17, 67), head dims below and above one vector (6, 16, 40) and those that
+ * change a device kernel's tile (8, 64, 128), GQA ratios 1, 2, 3 and 4, B = 1 and 2, and near one-hot rows
+ * (|q| up to 12).
  *
  * <p>Tolerance: each element within 1e-5 of the tensor's max |reference| plus 1e-6 x |q| absolute. The
  * float32 sums run over at most T = 67 keys and D = 40 dims, whose rounding is a few U times the sum of the
@@ -40,6 +41,10 @@ public abstract class AttentionConformance extends BackendConformance {
         }
         cases.add(Arguments.of(2, 67, 4, 2, 16, 12, 100L));
         cases.add(Arguments.of(1, 17, 6, 3, 6, 12, 101L));
+        // head dims that change a device kernel's tile (shared memory bounds it): 8, 64, 128
+        cases.add(Arguments.of(2, 40, 4, 1, 64, 1, 102L));
+        cases.add(Arguments.of(1, 33, 2, 2, 8, 1, 103L));
+        cases.add(Arguments.of(1, 20, 2, 1, 128, 2, 104L));
         return cases;
     }
 
