@@ -313,7 +313,7 @@ public final class CudaBackend implements Backend {
         requireCount(out, s.qCount(), "attention out");
         requireCount(lse, s.lseCount(), "attention lse [B, H, T]");
         KernelLaunches.AttentionKernel kernel = KernelLaunches.AttentionKernel.FORWARD;
-        int tile = kernel.tile(s.dim());
+        int tile = kernel.tile(s.dim(), seqLen);
         driver.launch(kernel.name(), s.blocks(s.heads(), tile), KernelLaunches.ATTENTION_THREADS_PER_ROW * tile,
                 kernel.sharedBytes(tile, s.dim()), f32(out), f32(lse), f32(q), f32(k), f32(v), seqLen, seqLen, s.heads(),
                 s.kvHeads(), s.dim(), 0, tile, scale);
@@ -331,7 +331,7 @@ public final class CudaBackend implements Backend {
         requireCount(lse, s.lseCount(), "attention lse [B, H, T]");
         int rows = Math.toIntExact(s.lseCount()), h = s.heads(), kv = s.kvHeads(), d = s.dim();
         KernelLaunches.AttentionKernel dkdv = KernelLaunches.AttentionKernel.DKDV, dqKernel = KernelLaunches.AttentionKernel.DQ;
-        int tileKv = dkdv.tile(d), tileQ = dqKernel.tile(d);
+        int tileKv = dkdv.tile(d, seqLen), tileQ = dqKernel.tile(d, seqLen);
         try (TensorArena scratch = openArena()) {
             Tensor delta = scratch.allocate(batch, h, seqLen); // dout . out per query row
             driver.launch("attention_backward_delta", (rows + ROW_BLOCK - 1) / ROW_BLOCK, ROW_BLOCK, 0, f32(delta), f32(dout),
@@ -381,7 +381,7 @@ public final class CudaBackend implements Backend {
         }
         // attention_forward at B = 1 whose queries start at `position`; it reads cache rows < position + T only
         KernelLaunches.AttentionKernel kernel = KernelLaunches.AttentionKernel.FORWARD;
-        int tile = kernel.tile(d);
+        int tile = kernel.tile(d, t);
         driver.launch(kernel.name(), h * KernelLaunches.ceilDiv(t, tile), KernelLaunches.ATTENTION_THREADS_PER_ROW * tile,
                 kernel.sharedBytes(tile, d), f32(out), CudaDriver.Ptr.NULL, f32(q), f32(kCache), f32(vCache), t, cacheRows,
                 h, kv, d, position, tile, scale);

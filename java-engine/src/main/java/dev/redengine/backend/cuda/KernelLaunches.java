@@ -31,7 +31,8 @@ final class KernelLaunches {
 
     /**
      * The shared memory of one attention kernel as a function of its square tile: {@code tileD} [tile, D] tiles,
-     * {@code tileTile} [tile, tile] score tiles and {@code tileOnly} [tile] vectors, all float.
+     * {@code tileTile} [tile, tile] score tiles and {@code tileOnly} [tile] vectors, all float; the rows of the
+     * first two kinds are padded by one float (against shared-memory bank conflicts).
      */
     record AttentionKernel(String name, int tileD, int tileTile, int tileOnly) {
         static final AttentionKernel FORWARD = new AttentionKernel("attention_forward", 4, 1, 0);
@@ -39,16 +40,21 @@ final class KernelLaunches {
         static final AttentionKernel DQ = new AttentionKernel("attention_backward_dq", 5, 1, 0);
 
         int sharedBytes(int tile, int d) {
-            return Float.BYTES * (tileD * tile * d + tileTile * tile * tile + tileOnly * tile);
+            return Float.BYTES * (tileD * tile * (d + 1) + tileTile * tile * (tile + 1) + tileOnly * tile);
         }
 
         /**
-         * The largest tile of 32, 16 or 8 rows whose shared memory fits (8 is the least: the forward combines a
-         * row's statistics by shuffles, so a block must be whole warps of 4 tile threads).
+         * The tile of 32, 16 or 8 rows for {@code rows} query rows of head dim d: the largest whose shared memory
+         * fits, but no larger than needed to cover the rows (a decoding step has 1: a 32-row tile would compute 32
+         * rows of scores for it). 8 is the least: the forward combines a row's statistics by shuffles, so a block
+         * must be whole warps of 4 tile threads.
          */
-        int tile(int d) {
+        int tile(int d, int rows) {
             for (int tile = 32; tile >= 8; tile /= 2) {
                 if (sharedBytes(tile, d) <= SHARED_LIMIT) {
+                    while (tile > 8 && tile / 2 >= rows) {
+                        tile /= 2;
+                    }
                     return tile;
                 }
             }
