@@ -30,6 +30,8 @@ public final class CudaBackend implements Backend {
         this.driver = driver;
         driver.loadModule("rmsnorm", List.of("rmsnorm_forward", "rmsnorm_backward", "rmsnorm_dweight_reduce"));
         driver.loadModule("cross_entropy", List.of("cross_entropy_forward_backward", "cross_entropy_loss_sum"));
+        driver.loadModule("loss_sum", List.of("loss_sum_rows"));
+        driver.loadModule("kl_divergence", List.of("kl_divergence_forward_backward"));
         this.arena = new DeviceArena();
     }
 
@@ -311,10 +313,36 @@ public final class CudaBackend implements Backend {
         throw notYet("swigluBackward");
     }
 
+    /** native/kl_divergence.cu: one block per row, then loss_sum_rows adds the row losses in a fixed order. */
     @Override
     public void klDivergence(Tensor losses, Tensor lossSum, Tensor dstudent, Tensor student, Tensor teacher, Tensor mask,
                              float temperature, boolean reverse, float gradScale) {
-        throw notYet("klDivergence");
+        if (!(temperature > 0) || !Float.isFinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
+        }
+        int rows = student.rows(), vocab = student.dim(-1);
+        sameCount(teacher, student);
+        requireCount(losses, rows, "losses");
+        requireCount(lossSum, 1, "lossSum");
+        if (dstudent != null) {
+            sameCount(dstudent, student);
+        }
+        int maskKind = 0; // the kernel's code: 0 no mask, 1 int32, 2 float32
+        if (mask != null) {
+            requireCount(mask, rows, "mask");
+            if (mask.dtype() != DType.I32 && mask.dtype() != DType.F32) {
+                throw new IllegalArgumentException("mask " + mask + " must be int32 or float32");
+            }
+            maskKind = mask.dtype() == DType.I32 ? 1 : 2;
+        }
+        if (rows == 0) {
+            return;
+        }
+        driver.launch("kl_divergence_forward_backward", rows, ROW_BLOCK, 0, f32(losses),
+                dstudent == null ? CudaDriver.Ptr.NULL : f32(dstudent), f32(student), f32(teacher),
+                mask == null ? CudaDriver.Ptr.NULL : new CudaDriver.Ptr(address(mask)), maskKind, vocab, temperature,
+                1f / temperature, reverse ? 1 : 0, gradScale);
+        driver.launch("loss_sum_rows", 1, ROW_BLOCK, 0, f32(lossSum), f32(losses), rows);
     }
 
     @Override
