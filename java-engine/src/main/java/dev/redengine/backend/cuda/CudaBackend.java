@@ -1,6 +1,7 @@
 package dev.redengine.backend.cuda;
 
 import dev.redengine.backend.Backend;
+import dev.redengine.backend.OptimizerScalars;
 import dev.redengine.backend.TensorArena;
 import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Storage;
@@ -22,6 +23,10 @@ public final class CudaBackend implements Backend {
     static final int ROW_BLOCK = 256;
     /** Blocks of rmsnorm_backward at most: each owns a row of the dweight partial sums. */
     static final int RMSNORM_BACKWARD_BLOCKS = 128;
+    /** Blocks of sum_squares_partial at most (a few per multiprocessor); each writes one partial sum. */
+    static final int SUM_SQUARES_BLOCKS = 512;
+    /** Blocks of adamw_update at most; it loops over the rest of the tensor by grid stride. */
+    static final int ADAMW_BLOCKS = 1024;
 
     private final CudaDriver driver;
     private final DeviceArena arena;
@@ -32,6 +37,8 @@ public final class CudaBackend implements Backend {
         driver.loadModule("cross_entropy", List.of("cross_entropy_forward_backward", "cross_entropy_loss_sum"));
         driver.loadModule("loss_sum", List.of("loss_sum_rows"));
         driver.loadModule("kl_divergence", List.of("kl_divergence_forward_backward"));
+        driver.loadModule("grad_norm", List.of("sum_squares_partial", "sum_squares_finish", "clip_scale"));
+        driver.loadModule("adamw", List.of("advance_step", "adamw_update"));
         this.arena = new DeviceArena();
     }
 
@@ -360,25 +367,54 @@ public final class CudaBackend implements Backend {
         throw notYet("cachedAttention");
     }
 
+    /** native/grad_norm.cu: per-block partial sums in double, then one block adds them in block order. */
     @Override
     public void sumSquares(Tensor acc, Tensor x) {
-        throw notYet("sumSquares");
+        requireCount(acc, 1, "sumSquares accumulator");
+        long n = x.numel();
+        CudaDriver.Ptr xs = f32(x), accumulator = f32(acc);
+        if (n == 0) {
+            return;
+        }
+        int blocks = (int) Math.min((n + ROW_BLOCK - 1) / ROW_BLOCK, SUM_SQUARES_BLOCKS);
+        try (TensorArena scratch = openArena()) {
+            Tensor partial = scratch.allocate(2 * blocks); // [blocks] doubles: no F64 dtype, two float slots each
+            driver.launch("sum_squares_partial", blocks, ROW_BLOCK, 0, f32(partial), xs, n);
+            driver.launch("sum_squares_finish", 1, ROW_BLOCK, 0, accumulator, f32(partial), blocks);
+            driver.synchronize(); // the scratch is freed when this block ends
+        }
     }
 
     @Override
     public void clipScale(Tensor scalars, float maxNorm) {
-        throw notYet("clipScale");
+        requireCount(scalars, OptimizerScalars.SIZE, "optimizer scalars");
+        driver.launch("clip_scale", 1, 1, 0, f32(scalars), maxNorm);
     }
 
     @Override
     public void advanceStep(Tensor scalars, Tensor lrTable) {
-        throw notYet("advanceStep");
+        requireCount(scalars, OptimizerScalars.SIZE, "optimizer scalars");
+        if (lrTable.numel() == 0) {
+            throw new IllegalArgumentException("the learning-rate table " + lrTable + " is empty");
+        }
+        driver.launch("advance_step", 1, 1, 0, f32(scalars), f32(lrTable), lrTable.numel());
     }
 
+    /** native/adamw.cu: one grid-stride pass over the parameter; lr, step and clip scale stay on the device. */
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor scalars, float beta1, float beta2, float eps,
                       float weightDecay) {
-        throw notYet("adamw");
+        sameCount(param, grad);
+        sameCount(param, m);
+        sameCount(param, v);
+        requireCount(scalars, OptimizerScalars.SIZE, "optimizer scalars");
+        long n = param.numel();
+        if (n == 0) {
+            return;
+        }
+        int blocks = (int) Math.min((n + ROW_BLOCK - 1) / ROW_BLOCK, ADAMW_BLOCKS);
+        driver.launch("adamw_update", blocks, ROW_BLOCK, 0, f32(param), f32(grad), f32(m), f32(v), f32(scalars), n, beta1,
+                beta2, eps, weightDecay);
     }
 
     @Override
