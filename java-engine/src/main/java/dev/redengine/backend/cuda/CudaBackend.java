@@ -39,6 +39,7 @@ public final class CudaBackend implements Backend {
         driver.loadModule("kl_divergence", List.of("kl_divergence_forward_backward"));
         driver.loadModule("grad_norm", List.of("sum_squares_partial", "sum_squares_finish", "clip_scale"));
         driver.loadModule("adamw", List.of("advance_step", "adamw_update"));
+        driver.loadModule("activation_losses", List.of("mse_loss_forward_backward", "cosine_loss_forward_backward"));
         this.arena = new DeviceArena();
     }
 
@@ -352,14 +353,41 @@ public final class CudaBackend implements Backend {
         driver.launch("loss_sum_rows", 1, ROW_BLOCK, 0, f32(lossSum), f32(losses), rows);
     }
 
+    /** native/activation_losses.cu, one block per row; s = gradScale 2 / C rounded as the CPU backend rounds it. */
     @Override
     public void mseLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale) {
-        throw notYet("mseLoss");
+        activationLoss("mseLoss", "mse_loss_forward_backward", losses, lossSum, dx, dtarget, x, target,
+                gradScale * 2f / x.dim(-1));
     }
 
     @Override
     public void cosineLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale) {
-        throw notYet("cosineLoss");
+        activationLoss("cosineLoss", "cosine_loss_forward_backward", losses, lossSum, dx, dtarget, x, target, gradScale);
+    }
+
+    /** Both activation losses: the shape and aliasing checks of the contract, the row kernel, then the loss sum. */
+    private void activationLoss(String op, String kernel, Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget,
+                                Tensor x, Tensor target, float scale) {
+        int rows = x.rows(), width = x.dim(-1);
+        if (target.rows() != rows || target.dim(-1) != width) {
+            throw new IllegalArgumentException(op + ": target " + target + " does not match x " + x);
+        }
+        requireCount(losses, rows, op + " losses");
+        requireCount(lossSum, 1, op + " lossSum");
+        for (Tensor g : new Tensor[]{dx, dtarget}) {
+            if (g != null) {
+                sameCount(g, x);
+                if (g.storage() == x.storage() || g.storage() == target.storage()) {
+                    throw new IllegalArgumentException(op + ": gradient " + g + " may not share storage with x or target");
+                }
+            }
+        }
+        if (rows == 0) {
+            return;
+        }
+        driver.launch(kernel, rows, ROW_BLOCK, 0, f32(losses), dx == null ? CudaDriver.Ptr.NULL : f32(dx),
+                dtarget == null ? CudaDriver.Ptr.NULL : f32(dtarget), f32(x), f32(target), width, scale);
+        driver.launch("loss_sum_rows", 1, ROW_BLOCK, 0, f32(lossSum), f32(losses), rows);
     }
 
     @Override
