@@ -40,6 +40,7 @@ public final class CudaBackend implements Backend {
         driver.loadModule("grad_norm", List.of("sum_squares_partial", "sum_squares_finish", "clip_scale"));
         driver.loadModule("adamw", List.of("advance_step", "adamw_update"));
         driver.loadModule("activation_losses", List.of("mse_loss_forward_backward", "cosine_loss_forward_backward"));
+        driver.loadModule("calibration", List.of("abs_mean_over_tokens", "head_norm_mean_over_tokens"));
         this.arena = new DeviceArena();
     }
 
@@ -445,14 +446,35 @@ public final class CudaBackend implements Backend {
                 beta2, eps, weightDecay);
     }
 
+    /** native/calibration.cu: one thread per (sequence, column), tokens added in order. */
     @Override
     public void absMeanOverTokens(Tensor out, Tensor x, int seqLen) {
-        throw notYet("absMeanOverTokens");
+        int c = x.dim(-1), batch = sequences(x.rows(), seqLen, "absMeanOverTokens");
+        requireCount(out, (long) batch * c, "absMeanOverTokens output");
+        if (batch == 0 || c == 0) {
+            return;
+        }
+        int columnBlocks = (c + ROW_BLOCK - 1) / ROW_BLOCK;
+        driver.launch("abs_mean_over_tokens", batch * columnBlocks, ROW_BLOCK, 0, f32(out), f32(x), seqLen, c, columnBlocks);
     }
 
+    /** native/calibration.cu: one block per (sequence, head), a warp per head vector. */
     @Override
     public void headNormMeanOverTokens(Tensor out, Tensor x, int seqLen) {
-        throw notYet("headNormMeanOverTokens");
+        int heads = x.dim(-2), d = x.dim(-1), batch = sequences(x.rows() / heads, seqLen, "headNormMeanOverTokens");
+        requireCount(out, (long) batch * heads, "headNormMeanOverTokens output");
+        if (batch == 0 || heads == 0) {
+            return;
+        }
+        driver.launch("head_norm_mean_over_tokens", batch * heads, ROW_BLOCK, 0, f32(out), f32(x), seqLen, heads, d);
+    }
+
+    /** The number of sequences of seqLen tokens in a batch of the given tokens (a whole number, or an error). */
+    private static int sequences(int tokens, int seqLen, String op) {
+        if (seqLen <= 0 || tokens % seqLen != 0) {
+            throw new IllegalArgumentException(op + ": " + tokens + " tokens are not whole sequences of " + seqLen);
+        }
+        return tokens / seqLen;
     }
 
     @Override
