@@ -17,6 +17,7 @@ import java.util.List;
  * memory ops the driver does itself (upload, download, zero, copy). Every other op throws
  * {@link UnsupportedOperationException} naming the op: its kernel is not written yet, and nothing here falls
  * back to the host behind the caller's back.
+ * <p>Also: klDivergence, mseLoss, cosineLoss, sumSquares, clipScale, advanceStep, adamw, absMean/headNormMeanOverTokens.
  */
 public final class CudaBackend implements Backend {
     /** Threads per block of the row kernels (a multiple of 32). */
