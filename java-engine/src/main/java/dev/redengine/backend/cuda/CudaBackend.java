@@ -1,6 +1,7 @@
 package dev.redengine.backend.cuda;
 
 import dev.redengine.backend.Backend;
+import dev.redengine.backend.OptimizerScalars;
 import dev.redengine.backend.TensorArena;
 import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Storage;
@@ -17,12 +18,17 @@ import java.util.List;
  * memory ops the driver does itself (upload, download, zero, copy). Every other op throws
  * {@link UnsupportedOperationException} naming the op: its kernel is not written yet, and nothing here falls
  * back to the host behind the caller's back.
+ * <p>Also: klDivergence, mseLoss, cosineLoss, sumSquares, clipScale, advanceStep, adamw, absMean/headNormMeanOverTokens.
  */
 public final class CudaBackend implements Backend {
     /** Threads per block of the row kernels (a multiple of 32). */
     static final int ROW_BLOCK = 256;
     /** Blocks of rmsnorm_backward at most: each owns a row of the dweight partial sums. */
     static final int RMSNORM_BACKWARD_BLOCKS = 128;
+    /** Blocks of sum_squares_partial at most (a few per multiprocessor); each writes one partial sum. */
+    static final int SUM_SQUARES_BLOCKS = 512;
+    /** Blocks of adamw_update at most; it loops over the rest of the tensor by grid stride. */
+    static final int ADAMW_BLOCKS = 1024;
 
     private final CudaDriver driver;
     private final DeviceArena arena;
@@ -34,6 +40,12 @@ public final class CudaBackend implements Backend {
         driver.loadModule("matmul", List.of("matmul_forward"));
         driver.loadModule("attention", List.of("attention_forward", "attention_backward_delta", "attention_backward_dkdv",
                 "attention_backward_dq"));
+        driver.loadModule("loss_sum", List.of("loss_sum_rows"));
+        driver.loadModule("kl_divergence", List.of("kl_divergence_forward_backward"));
+        driver.loadModule("grad_norm", List.of("sum_squares_partial", "sum_squares_finish", "clip_scale"));
+        driver.loadModule("adamw", List.of("advance_step", "adamw_update"));
+        driver.loadModule("activation_losses", List.of("mse_loss_forward_backward", "cosine_loss_forward_backward"));
+        driver.loadModule("calibration", List.of("abs_mean_over_tokens", "head_norm_mean_over_tokens"));
         this.arena = new DeviceArena();
     }
 
@@ -356,20 +368,73 @@ public final class CudaBackend implements Backend {
         throw notYet("swigluBackward");
     }
 
+    /** native/kl_divergence.cu: one block per row, then loss_sum_rows adds the row losses in a fixed order. */
     @Override
     public void klDivergence(Tensor losses, Tensor lossSum, Tensor dstudent, Tensor student, Tensor teacher, Tensor mask,
                              float temperature, boolean reverse, float gradScale) {
-        throw notYet("klDivergence");
+        if (!(temperature > 0) || !Float.isFinite(temperature)) {
+            throw new IllegalArgumentException("temperature must be positive and finite, got " + temperature);
+        }
+        int rows = student.rows(), vocab = student.dim(-1);
+        sameCount(teacher, student);
+        requireCount(losses, rows, "losses");
+        requireCount(lossSum, 1, "lossSum");
+        if (dstudent != null) {
+            sameCount(dstudent, student);
+        }
+        int maskKind = 0; // the kernel's code: 0 no mask, 1 int32, 2 float32
+        if (mask != null) {
+            requireCount(mask, rows, "mask");
+            if (mask.dtype() != DType.I32 && mask.dtype() != DType.F32) {
+                throw new IllegalArgumentException("mask " + mask + " must be int32 or float32");
+            }
+            maskKind = mask.dtype() == DType.I32 ? 1 : 2;
+        }
+        if (rows == 0) {
+            return;
+        }
+        driver.launch("kl_divergence_forward_backward", rows, ROW_BLOCK, 0, f32(losses),
+                dstudent == null ? CudaDriver.Ptr.NULL : f32(dstudent), f32(student), f32(teacher),
+                mask == null ? CudaDriver.Ptr.NULL : new CudaDriver.Ptr(address(mask)), maskKind, vocab, temperature,
+                1f / temperature, reverse ? 1 : 0, gradScale);
+        driver.launch("loss_sum_rows", 1, ROW_BLOCK, 0, f32(lossSum), f32(losses), rows);
     }
 
+    /** native/activation_losses.cu, one block per row; s = gradScale 2 / C rounded as the CPU backend rounds it. */
     @Override
     public void mseLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale) {
-        throw notYet("mseLoss");
+        activationLoss("mseLoss", "mse_loss_forward_backward", losses, lossSum, dx, dtarget, x, target,
+                gradScale * 2f / x.dim(-1));
     }
 
     @Override
     public void cosineLoss(Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget, Tensor x, Tensor target, float gradScale) {
-        throw notYet("cosineLoss");
+        activationLoss("cosineLoss", "cosine_loss_forward_backward", losses, lossSum, dx, dtarget, x, target, gradScale);
+    }
+
+    /** Both activation losses: the shape and aliasing checks of the contract, the row kernel, then the loss sum. */
+    private void activationLoss(String op, String kernel, Tensor losses, Tensor lossSum, Tensor dx, Tensor dtarget,
+                                Tensor x, Tensor target, float scale) {
+        int rows = x.rows(), width = x.dim(-1);
+        if (target.rows() != rows || target.dim(-1) != width) {
+            throw new IllegalArgumentException(op + ": target " + target + " does not match x " + x);
+        }
+        requireCount(losses, rows, op + " losses");
+        requireCount(lossSum, 1, op + " lossSum");
+        for (Tensor g : new Tensor[]{dx, dtarget}) {
+            if (g != null) {
+                sameCount(g, x);
+                if (g.storage() == x.storage() || g.storage() == target.storage()) {
+                    throw new IllegalArgumentException(op + ": gradient " + g + " may not share storage with x or target");
+                }
+            }
+        }
+        if (rows == 0) {
+            return;
+        }
+        driver.launch(kernel, rows, ROW_BLOCK, 0, f32(losses), dx == null ? CudaDriver.Ptr.NULL : f32(dx),
+                dtarget == null ? CudaDriver.Ptr.NULL : f32(dtarget), f32(x), f32(target), width, scale);
+        driver.launch("loss_sum_rows", 1, ROW_BLOCK, 0, f32(lossSum), f32(losses), rows);
     }
 
     @Override
@@ -387,35 +452,85 @@ public final class CudaBackend implements Backend {
                 h, kv, d, position, tile, scale);
     }
 
+    /** native/grad_norm.cu: per-block partial sums in double, then one block adds them in block order. */
     @Override
     public void sumSquares(Tensor acc, Tensor x) {
-        throw notYet("sumSquares");
+        requireCount(acc, 1, "sumSquares accumulator");
+        long n = x.numel();
+        CudaDriver.Ptr xs = f32(x), accumulator = f32(acc);
+        if (n == 0) {
+            return;
+        }
+        int blocks = (int) Math.min((n + ROW_BLOCK - 1) / ROW_BLOCK, SUM_SQUARES_BLOCKS);
+        try (TensorArena scratch = openArena()) {
+            Tensor partial = scratch.allocate(2 * blocks); // [blocks] doubles: no F64 dtype, two float slots each
+            driver.launch("sum_squares_partial", blocks, ROW_BLOCK, 0, f32(partial), xs, n);
+            driver.launch("sum_squares_finish", 1, ROW_BLOCK, 0, accumulator, f32(partial), blocks);
+            driver.synchronize(); // the scratch is freed when this block ends
+        }
     }
 
     @Override
     public void clipScale(Tensor scalars, float maxNorm) {
-        throw notYet("clipScale");
+        requireCount(scalars, OptimizerScalars.SIZE, "optimizer scalars");
+        driver.launch("clip_scale", 1, 1, 0, f32(scalars), maxNorm);
     }
 
     @Override
     public void advanceStep(Tensor scalars, Tensor lrTable) {
-        throw notYet("advanceStep");
+        requireCount(scalars, OptimizerScalars.SIZE, "optimizer scalars");
+        if (lrTable.numel() == 0) {
+            throw new IllegalArgumentException("the learning-rate table " + lrTable + " is empty");
+        }
+        driver.launch("advance_step", 1, 1, 0, f32(scalars), f32(lrTable), lrTable.numel());
     }
 
+    /** native/adamw.cu: one grid-stride pass over the parameter; lr, step and clip scale stay on the device. */
     @Override
     public void adamw(Tensor param, Tensor grad, Tensor m, Tensor v, Tensor scalars, float beta1, float beta2, float eps,
                       float weightDecay) {
-        throw notYet("adamw");
+        sameCount(param, grad);
+        sameCount(param, m);
+        sameCount(param, v);
+        requireCount(scalars, OptimizerScalars.SIZE, "optimizer scalars");
+        long n = param.numel();
+        if (n == 0) {
+            return;
+        }
+        int blocks = (int) Math.min((n + ROW_BLOCK - 1) / ROW_BLOCK, ADAMW_BLOCKS);
+        driver.launch("adamw_update", blocks, ROW_BLOCK, 0, f32(param), f32(grad), f32(m), f32(v), f32(scalars), n, beta1,
+                beta2, eps, weightDecay);
     }
 
+    /** native/calibration.cu: one thread per (sequence, column), tokens added in order. */
     @Override
     public void absMeanOverTokens(Tensor out, Tensor x, int seqLen) {
-        throw notYet("absMeanOverTokens");
+        int c = x.dim(-1), batch = sequences(x.rows(), seqLen, "absMeanOverTokens");
+        requireCount(out, (long) batch * c, "absMeanOverTokens output");
+        if (batch == 0 || c == 0) {
+            return;
+        }
+        int columnBlocks = (c + ROW_BLOCK - 1) / ROW_BLOCK;
+        driver.launch("abs_mean_over_tokens", batch * columnBlocks, ROW_BLOCK, 0, f32(out), f32(x), seqLen, c, columnBlocks);
     }
 
+    /** native/calibration.cu: one block per (sequence, head), a warp per head vector. */
     @Override
     public void headNormMeanOverTokens(Tensor out, Tensor x, int seqLen) {
-        throw notYet("headNormMeanOverTokens");
+        int heads = x.dim(-2), d = x.dim(-1), batch = sequences(x.rows() / heads, seqLen, "headNormMeanOverTokens");
+        requireCount(out, (long) batch * heads, "headNormMeanOverTokens output");
+        if (batch == 0 || heads == 0) {
+            return;
+        }
+        driver.launch("head_norm_mean_over_tokens", batch * heads, ROW_BLOCK, 0, f32(out), f32(x), seqLen, heads, d);
+    }
+
+    /** The number of sequences of seqLen tokens in a batch of the given tokens (a whole number, or an error). */
+    private static int sequences(int tokens, int seqLen, String op) {
+        if (seqLen <= 0 || tokens % seqLen != 0) {
+            throw new IllegalArgumentException(op + ": " + tokens + " tokens are not whole sequences of " + seqLen);
+        }
+        return tokens / seqLen;
     }
 
     @Override
