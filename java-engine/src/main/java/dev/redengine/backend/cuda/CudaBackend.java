@@ -30,6 +30,7 @@ public final class CudaBackend implements Backend {
         this.driver = driver;
         driver.loadModule("rmsnorm", List.of("rmsnorm_forward", "rmsnorm_backward", "rmsnorm_dweight_reduce"));
         driver.loadModule("cross_entropy", List.of("cross_entropy_forward_backward", "cross_entropy_loss_sum"));
+        driver.loadModule("embedding", List.of("embedding_find_bad_id", "embedding_forward", "embedding_backward"));
         this.arena = new DeviceArena();
     }
 
@@ -122,6 +123,12 @@ public final class CudaBackend implements Backend {
 
     private CudaDriver.Ptr f32(Tensor t) {
         t.requireDtype(DType.F32);
+        return new CudaDriver.Ptr(address(t));
+    }
+
+    /** An int32 tensor's device pointer (package-private: the launch helpers of this package pass ids). */
+    CudaDriver.Ptr i32(Tensor t) {
+        t.requireDtype(DType.I32);
         return new CudaDriver.Ptr(address(t));
     }
 
@@ -272,12 +279,28 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void embedding(Tensor out, Tensor ids, Tensor table) {
-        throw notYet("embedding");
+        ids.requireDtype(DType.I32);
+        int n = Math.toIntExact(ids.numel()), vocab = table.rows(), c = table.dim(-1);
+        requireCount(out, (long) n * c, "embedding output");
+        if (n == 0 || c == 0) {
+            return;
+        }
+        EmbeddingLaunch.requireIdsInVocabulary(this, ids, n, vocab);
+        driver.launch("embedding_forward", n, ROW_BLOCK, 0, f32(out), i32(ids), f32(table), c, vocab);
     }
 
     @Override
     public void embeddingBackward(Tensor dtable, Tensor ids, Tensor dout) {
-        throw notYet("embeddingBackward");
+        ids.requireDtype(DType.I32);
+        int n = Math.toIntExact(ids.numel()), vocab = dtable.rows(), c = dtable.dim(-1);
+        requireCount(dout, (long) n * c, "embedding gradient");
+        if (n == 0 || c == 0) {
+            return;
+        }
+        EmbeddingLaunch.requireIdsInVocabulary(this, ids, n, vocab); // before any row changes
+        int bucketRows = EmbeddingLaunch.bucketRows(vocab);
+        int grid = EmbeddingLaunch.backwardBlocks(c, vocab, bucketRows, ROW_BLOCK);
+        driver.launch("embedding_backward", grid, ROW_BLOCK, 0, f32(dtable), i32(ids), f32(dout), n, c, vocab, bucketRows);
     }
 
     @Override
