@@ -17,10 +17,8 @@ class CudaBackendTest {
     void opsWithoutAKernelSaySoInsteadOfFallingBack() {
         try (Backend be = SimSupport.backend(SimDriver.Order.FORWARD)) {
             Tensor a = be.allocate(4), b = be.allocate(4);
-            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> be.add(a, a, b));
-            assertTrue(e.getMessage().contains("add") && e.getMessage().contains("no kernel yet"), e.getMessage());
-            e = assertThrows(UnsupportedOperationException.class, () -> be.matmul(a, a, false, b, false, 1, 0));
-            assertTrue(e.getMessage().contains("matmul"), e.getMessage());
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, () -> be.matmul(a, a, false, b, false, 1, 0));
+            assertTrue(e.getMessage().contains("matmul") && e.getMessage().contains("no kernel yet"), e.getMessage());
         }
     }
 
