@@ -12,13 +12,11 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The CUDA backend over a {@link CudaDriver}: today the simulator ({@link SimDriver}), later a GPU. First
- * increment: the ops that have a kernel in {@code native/} (rmsnorm, rmsnormBackward, crossEntropy)
- * (matmul, attention, attentionBackward, cachedAttention: native/matmul.cu, native/attention.cu) plus the
- * memory ops the driver does itself (upload, download, zero, copy). Every other op throws
- * {@link UnsupportedOperationException} naming the op: its kernel is not written yet, and nothing here falls
- * back to the host behind the caller's back.
- * <p>Also: klDivergence, mseLoss, cosineLoss, sumSquares, clipScale, advanceStep, adamw, absMean/headNormMeanOverTokens.
+ * The CUDA backend over a {@link CudaDriver}: today the simulator ({@link SimDriver}), later a GPU. Every op of
+ * {@link Backend} runs as a kernel of {@code native/} (one op per {@code .cu} file, forward and backward side by
+ * side); the memory ops (upload, download, zero, copy) are the driver's own. Nothing here falls back to the host
+ * behind the caller's back: a result is read to the host only where the contract asks for it (the id check of
+ * {@code embedding}, which must throw on a bad id before anything is written).
  */
 public final class CudaBackend implements Backend {
     /** Threads per block of the row kernels (a multiple of 32). */
@@ -46,6 +44,11 @@ public final class CudaBackend implements Backend {
         driver.loadModule("adamw", List.of("advance_step", "adamw_update"));
         driver.loadModule("activation_losses", List.of("mse_loss_forward_backward", "cosine_loss_forward_backward"));
         driver.loadModule("calibration", List.of("abs_mean_over_tokens", "head_norm_mean_over_tokens"));
+        driver.loadModule("embedding", List.of("embedding_find_bad_id", "embedding_forward", "embedding_backward"));
+        driver.loadModule("rope", List.of("rope_forward", "rope_backward"));
+        driver.loadModule("swiglu", List.of("swiglu_forward", "swiglu_backward"));
+        driver.loadModule("bias", List.of("add_bias", "bias_backward_partial", "bias_backward_reduce"));
+        driver.loadModule("elementwise", List.of("cast_float_dtypes", "add_elementwise", "scale_elementwise"));
         this.arena = new DeviceArena();
     }
 
@@ -138,6 +141,12 @@ public final class CudaBackend implements Backend {
 
     private CudaDriver.Ptr f32(Tensor t) {
         t.requireDtype(DType.F32);
+        return new CudaDriver.Ptr(address(t));
+    }
+
+    /** An int32 tensor's device pointer (package-private: the launch helpers of this package pass ids). */
+    CudaDriver.Ptr i32(Tensor t) {
+        t.requireDtype(DType.I32);
         return new CudaDriver.Ptr(address(t));
     }
 
@@ -244,31 +253,43 @@ public final class CudaBackend implements Backend {
         driver.launch("cross_entropy_loss_sum", 1, ROW_BLOCK, 0, f32(lossSum), f32(losses), rows);
     }
 
-    // Ops without a kernel yet.
-
-    private static UnsupportedOperationException notYet(String op) {
-        return new UnsupportedOperationException("CUDA backend: " + op + " has no kernel yet (native/ has rmsnorm and "
-                + "cross_entropy so far); this backend does not fall back to the host");
-    }
-
     @Override
     public void cast(Tensor dst, Tensor src) {
-        throw notYet("cast");
+        sameCount(dst, src);
+        if (!dst.dtype().isFloatingPoint() || !src.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException("cast converts between float dtypes only: " + src + " -> " + dst);
+        }
+        long n = dst.numel();
+        if (dst.dtype() == src.dtype()) {
+            driver.copyOnDevice(address(dst), address(src), src.byteSize());
+        } else if (n > 0) {
+            driver.launch("cast_float_dtypes", ElementwiseLaunch.blocks(n), ElementwiseLaunch.BLOCK, 0,
+                    new CudaDriver.Ptr(address(dst)), new CudaDriver.Ptr(address(src)), n,
+                    ElementwiseLaunch.dtypeCode(dst.dtype()), ElementwiseLaunch.dtypeCode(src.dtype()));
+        }
     }
 
     @Override
     public void add(Tensor out, Tensor a, Tensor b) {
-        throw notYet("add");
+        sameCount(out, a);
+        sameCount(out, b);
+        long n = out.numel();
+        if (n > 0) {
+            driver.launch("add_elementwise", ElementwiseLaunch.blocks(n), ElementwiseLaunch.BLOCK, 0, f32(out), f32(a), f32(b), n);
+        }
     }
 
     @Override
     public void accumulate(Tensor dst, Tensor src) {
-        throw notYet("accumulate");
+        add(dst, dst, src);
     }
 
     @Override
     public void scale(Tensor x, float s) {
-        throw notYet("scale");
+        long n = x.numel();
+        if (n > 0) {
+            driver.launch("scale_elementwise", ElementwiseLaunch.blocks(n), ElementwiseLaunch.BLOCK, 0, f32(x), n, s);
+        }
     }
 
     @Override
@@ -291,32 +312,81 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void addBias(Tensor y, Tensor bias) {
-        throw notYet("addBias");
+        int cols = y.dim(-1);
+        requireCount(bias, cols, "bias");
+        long n = y.numel();
+        if (n > 0) {
+            driver.launch("add_bias", ElementwiseLaunch.blocks(n), ElementwiseLaunch.BLOCK, 0, f32(y), f32(bias), n, cols);
+        }
     }
 
     @Override
     public void biasBackward(Tensor dbias, Tensor dy) {
-        throw notYet("biasBackward");
+        int rows = dy.rows(), cols = dy.dim(-1);
+        requireCount(dbias, cols, "dbias");
+        if (rows == 0 || cols == 0) {
+            return;
+        }
+        int chunks = Math.min(rows, ElementwiseLaunch.BIAS_BACKWARD_CHUNKS);
+        int chunk = (rows + chunks - 1) / chunks;
+        chunks = (rows + chunk - 1) / chunk; // no empty chunk
+        int colBlocks = (cols + ElementwiseLaunch.BLOCK - 1) / ElementwiseLaunch.BLOCK;
+        try (TensorArena scratch = openArena()) {
+            Tensor partial = scratch.allocate(chunks, cols);
+            driver.launch("bias_backward_partial", Math.multiplyExact(colBlocks, chunks), ElementwiseLaunch.BLOCK, 0,
+                    f32(partial), f32(dy), rows, cols, chunk);
+            driver.launch("bias_backward_reduce", colBlocks, ElementwiseLaunch.BLOCK, 0, f32(dbias), f32(partial), chunks, cols);
+            driver.synchronize(); // the scratch is freed when this block ends
+        }
     }
 
     @Override
     public void embedding(Tensor out, Tensor ids, Tensor table) {
-        throw notYet("embedding");
+        ids.requireDtype(DType.I32);
+        int n = Math.toIntExact(ids.numel()), vocab = table.rows(), c = table.dim(-1);
+        requireCount(out, (long) n * c, "embedding output");
+        if (n == 0 || c == 0) {
+            return;
+        }
+        EmbeddingLaunch.requireIdsInVocabulary(this, ids, n, vocab);
+        driver.launch("embedding_forward", n, ROW_BLOCK, 0, f32(out), i32(ids), f32(table), c, vocab);
     }
 
     @Override
     public void embeddingBackward(Tensor dtable, Tensor ids, Tensor dout) {
-        throw notYet("embeddingBackward");
+        ids.requireDtype(DType.I32);
+        int n = Math.toIntExact(ids.numel()), vocab = dtable.rows(), c = dtable.dim(-1);
+        requireCount(dout, (long) n * c, "embedding gradient");
+        if (n == 0 || c == 0) {
+            return;
+        }
+        EmbeddingLaunch.requireIdsInVocabulary(this, ids, n, vocab); // before any row changes
+        int bucketRows = EmbeddingLaunch.bucketRows(vocab);
+        int grid = EmbeddingLaunch.backwardBlocks(c, vocab, bucketRows, ROW_BLOCK);
+        driver.launch("embedding_backward", grid, ROW_BLOCK, 0, f32(dtable), i32(ids), f32(dout), n, c, vocab, bucketRows);
     }
 
     @Override
     public void rope(Tensor x, Tensor cos, Tensor sin, int seqLen) {
-        throw notYet("rope");
+        rotate("rope_forward", x, cos, sin, seqLen);
     }
 
     @Override
     public void ropeBackward(Tensor dx, Tensor cos, Tensor sin, int seqLen) {
-        throw notYet("ropeBackward");
+        rotate("rope_backward", dx, cos, sin, seqLen);
+    }
+
+    /** x [rows, H, D] rotated in place by rope_forward or rope_backward (native/rope.cu). */
+    private void rotate(String kernel, Tensor x, Tensor cos, Tensor sin, int seqLen) {
+        int rows = x.dim(0), heads = x.dim(1), d = x.dim(2), half = d / 2;
+        if (cos.dim(-1) != half || cos.rows() < seqLen || !java.util.Arrays.equals(sin.shape(), cos.shape())) {
+            throw new IllegalArgumentException("rope tables " + cos + ", " + sin + " do not cover T=" + seqLen + ", D=" + d);
+        }
+        long pairs = (long) rows * heads * half;
+        if (pairs > 0) {
+            driver.launch(kernel, ElementwiseLaunch.blocks(pairs), ElementwiseLaunch.BLOCK, 0, f32(x), f32(cos), f32(sin),
+                    pairs, heads, d, seqLen);
+        }
     }
 
     @Override
@@ -360,12 +430,25 @@ public final class CudaBackend implements Backend {
 
     @Override
     public void swiglu(Tensor out, Tensor gate, Tensor up) {
-        throw notYet("swiglu");
+        sameCount(out, gate);
+        sameCount(out, up);
+        long n = out.numel();
+        if (n > 0) {
+            driver.launch("swiglu_forward", ElementwiseLaunch.blocks(n), ElementwiseLaunch.BLOCK, 0, f32(out), f32(gate), f32(up), n);
+        }
     }
 
     @Override
     public void swigluBackward(Tensor dgate, Tensor dup, Tensor dout, Tensor gate, Tensor up) {
-        throw notYet("swigluBackward");
+        sameCount(dout, gate);
+        sameCount(dgate, gate);
+        sameCount(dup, up);
+        sameCount(dout, up);
+        long n = dout.numel();
+        if (n > 0) {
+            driver.launch("swiglu_backward", ElementwiseLaunch.blocks(n), ElementwiseLaunch.BLOCK, 0, f32(dgate), f32(dup),
+                    f32(dout), f32(gate), f32(up), n);
+        }
     }
 
     /** native/kl_divergence.cu: one block per row, then loss_sum_rows adds the row losses in a fixed order. */

@@ -32,6 +32,9 @@ public abstract class EmbeddingConformance extends BackendConformance {
                 cases.add(Arguments.of(s[0], s[1], s[2], c, seed++));
             }
         }
+        // wider than a GPU block of 256 threads, and more tokens than one: several column blocks and id strides
+        cases.add(Arguments.of(9, 3, 40, 300, seed++));
+        cases.add(Arguments.of(600, 2, 37, 3, seed));
         return cases;
     }
 
@@ -110,7 +113,8 @@ public abstract class EmbeddingConformance extends BackendConformance {
 
     static List<Arguments> badIds() {
         return List.of(Arguments.of(1, 5, 0, 5), Arguments.of(1, 5, 0, -1), Arguments.of(17, 37, 16, 37),
-                Arguments.of(17, 37, 16, -7), Arguments.of(17, 37, 3, Integer.MAX_VALUE));
+                Arguments.of(17, 37, 16, -7), Arguments.of(17, 37, 3, Integer.MAX_VALUE),
+                Arguments.of(600, 37, 517, 37)); // beyond the first 256 positions
     }
 
     @ParameterizedTest(name = "N={0} V={1} ids[{2}]={3}")

@@ -46,6 +46,27 @@ public final class HostIo {
         be.upload(t, data);
     }
 
+    /** A 16-bit float tensor (BF16 or F16) of {@code shape} on the backend holding the raw bits {@code data}. */
+    public static Tensor uploadHalves(Backend be, DType dtype, short[] data, int... shape) {
+        if (dtype.byteSize() != 2 || !dtype.isFloatingPoint()) {
+            throw new IllegalArgumentException(dtype + " is not a 16-bit float dtype");
+        }
+        Tensor t = be.allocate(dtype, shape);
+        requireCount(t, data.length);
+        be.upload(t, java.lang.foreign.MemorySegment.ofArray(data));
+        return t;
+    }
+
+    /** The raw bits of a 16-bit float tensor's elements, row-major. */
+    public static short[] downloadHalves(Backend be, Tensor t) {
+        if (t.dtype().byteSize() != 2 || !t.dtype().isFloatingPoint()) {
+            throw new IllegalArgumentException(t + " is not a 16-bit float tensor");
+        }
+        short[] host = new short[Math.toIntExact(t.numel())];
+        be.download(t, java.lang.foreign.MemorySegment.ofArray(host));
+        return host;
+    }
+
     /** The float32 tensor's elements, row-major. */
     public static float[] download(Backend be, Tensor t) {
         return be.downloadFloats(t);

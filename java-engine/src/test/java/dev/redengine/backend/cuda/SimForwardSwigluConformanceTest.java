@@ -1,0 +1,12 @@
+package dev.redengine.backend.cuda;
+
+import dev.redengine.backend.Backend;
+import dev.redengine.backend.conformance.SwigluConformance;
+
+/** The Swiglu conformance cases on the CUDA simulator, the threads of each block run in forward order. */
+class SimForwardSwigluConformanceTest extends SwigluConformance {
+    @Override
+    protected Backend createBackend() {
+        return SimSupport.backend(SimDriver.Order.FORWARD);
+    }
+}
