@@ -10,7 +10,14 @@ E.g. depth 2, 1 distractor:  a=3;b=a+4;x=5;c=b-9;c=?  -> 8
 Each line: {"text": prompt + answer, "prompt": ..., "answer": ..., "depth": d}. Problem i of depth d is
 generated from the i-th draw of SplitMix64(seed + d) (eval --task chain uses the same seeds).
 
+Training aid, --queries K (K > 1): each line's "text" goes on after the answer with K - 1 more queries
+"v=?x" of other variables of the same program, each at most once (drawn from a second generator seeded by the problem's seed, so the
+problem itself, "prompt" and "answer" are unchanged), e.g. "a=3;b=a+4;x=5;c=b-9;c=?8;b=?7;x=?5". An intermediate
+chain variable is a shallower sub-problem, so a model sees an answer every few tokens instead of one per program;
+evaluation (eval --task chain) asks the one query of the prompt only.
+
 Usage: tools/make_chain_task.py OUT.jsonl [--depths 1-8] [--n 100] [--distractors 2] [--shuffle] [--seed 0]
+                                [--queries 1]
 """
 import argparse
 import json
@@ -51,6 +58,12 @@ def apply(o, x):
 
 
 def problem(seed, depth, distractors, shuffled):
+    prompt, answer, _ = program(seed, depth, distractors, shuffled)
+    return prompt, answer
+
+
+def program(seed, depth, distractors, shuffled):
+    """(prompt, answer, {variable: value} of every statement)."""
     if not 1 <= depth <= 20 or depth + 1 + distractors > 26:
         raise ValueError(f"depth {depth} with {distractors} distractors is out of range")
     rng = SplitMix64(seed)
@@ -58,7 +71,7 @@ def problem(seed, depth, distractors, shuffled):
     shuffle(rng, letters)
     kinds = [True] * (depth + 1) + [False] * distractors
     shuffle(rng, kinds)
-    statements, defined = [], ""
+    statements, defined, values = [], "", {}
     step, next_distractor, value = 0, depth + 1, 0
     for chain in kinds:
         if chain:
@@ -70,26 +83,49 @@ def problem(seed, depth, distractors, shuffled):
                 o = op(rng)
                 value = apply(o, value)
                 rhs = letters[step - 1] + o[0] + str(o[1])
+            values[v] = value
             step += 1
         else:
             v = letters[next_distractor]
             next_distractor += 1
             if not defined or rng.below(2) == 0:
-                rhs = str(rng.below(MODULUS))
+                values[v] = rng.below(MODULUS)
+                rhs = str(values[v])
             else:
                 src = defined[rng.below(len(defined))]
                 o = op(rng)
+                values[v] = apply(o, values[src])
                 rhs = src + o[0] + str(o[1])
         defined += v
         statements.append(v + "=" + rhs)
     if shuffled:
         shuffle(rng, statements)
-    return ";".join(statements) + ";" + letters[depth] + "=?", str(value)
+    return ";".join(statements) + ";" + letters[depth] + "=?", str(value), values
 
 
-def problems(seed, depth, n, distractors, shuffled):
+QUERY_SALT = 0x5175657279  # "Query": the extra queries' generator differs from the problem's
+
+
+def extra_queries(seed, depth, distractors, shuffled, k):
+    """The text after the answer: k - 1 queries ";v=?x" of distinct variables of problem(seed, ...) in a random
+    order (round after round of them when k - 1 exceeds the number of variables)."""
+    prompt, _, values = program(seed, depth, distractors, shuffled)
+    asked = prompt[-3]  # the prompt ends "v=?"
+    rng = SplitMix64(seed ^ QUERY_SALT)
+    names = sorted(v for v in values if v != asked)
+    shuffle(rng, names)
+    return "".join(";" + names[i % len(names)] + "=?" + str(values[names[i % len(names)]]) for i in range(k - 1))
+
+def problems(seed, depth, n, distractors, shuffled, queries=1):
+    """n (prompt, answer, text) of one depth; text = prompt + answer (+ the extra queries)."""
     seeds = SplitMix64(seed + depth)
-    return [problem(seeds.next(), depth, distractors, shuffled) for _ in range(n)]
+    out = []
+    for _ in range(n):
+        s = seeds.next()
+        prompt, answer = problem(s, depth, distractors, shuffled)
+        extra = extra_queries(s, depth, distractors, shuffled, queries) if queries > 1 else ""
+        out.append((prompt, answer, prompt + answer + extra))
+    return out
 
 
 def depth_range(text):
@@ -105,12 +141,15 @@ def main():
     p.add_argument("--distractors", type=int, default=2)
     p.add_argument("--shuffle", action="store_true")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--queries", type=int, default=1, help="queries per program in \"text\" (training aid, see above)")
     a = p.parse_args()
+    if a.queries < 1:
+        p.error("--queries must be >= 1")
     count = 0
     with open(a.out, "w") as f:
         for d in depth_range(a.depths):
-            for prompt, answer in problems(a.seed, d, a.n, a.distractors, a.shuffle):
-                f.write(json.dumps({"text": prompt + answer, "prompt": prompt, "answer": answer, "depth": d}) + "\n")
+            for prompt, answer, text in problems(a.seed, d, a.n, a.distractors, a.shuffle, a.queries):
+                f.write(json.dumps({"text": text, "prompt": prompt, "answer": answer, "depth": d}) + "\n")
                 count += 1
     print(f"wrote {a.out}: {count} problems")
 

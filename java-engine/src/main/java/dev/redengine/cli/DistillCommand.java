@@ -227,6 +227,11 @@ final class DistillCommand implements Callable<Integer> {
         return a;
     }
 
+    /** The student to build; its constructor refuses the combinations of flags no method can build. */
+    private StudentInit.Request request() {
+        return new StudentInit.Request(init, hiddenSize, ffnSize, heads, gains(), seed, projections());
+    }
+
     private void validate() {
         Checks.positive("--hidden-size", hiddenSize);
         Checks.positive("--ffn-size", ffnSize);
@@ -253,9 +258,7 @@ final class DistillCommand implements Callable<Integer> {
         Checks.nonNegative("--erank-every", erankEvery);
         Checks.nonNegative("--save-every", saveEvery);
         Checks.nonNegative("--keep-checkpoints", keepCheckpoints);
-        if ((ffnSize != null || heads != null) && init != InitMethod.minitron) {
-            throw new IllegalArgumentException("--ffn-size and --heads apply to --init minitron only");
-        }
+        request();
         if (init.calibrates()) {
             if (calib == null) {
                 throw new IllegalArgumentException("--init " + init + " needs --calib FILE (activation statistics)");
@@ -264,13 +267,6 @@ final class DistillCommand implements Callable<Integer> {
         } else if (calib != null || calibSamples != null || calibSeqLen != null) {
             throw new IllegalArgumentException("--calib, --calib-samples and --calib-seq-len apply to --init red and minitron only; --init "
                     + init + " reads no calibration data");
-        }
-        if (!init.selectsChannels() && gains() == NormInit.TEACHER) {
-            throw new IllegalArgumentException("--norm-init teacher needs a channel selection (teacher[G]); use 'ones' with --init " + init);
-        }
-        if (projections() && init == InitMethod.minitron) {
-            throw new IllegalArgumentException("--init minitron prunes FFN neurons and heads, which projections cannot express; "
-                    + "use --trainable all");
         }
         lossWeights();
         decay();
@@ -297,8 +293,7 @@ final class DistillCommand implements Callable<Integer> {
             CalibrationSet set = CalibrationLoader.load(data, teacherDir, config, samples, seqLen);
             TrainValSplit split = TrainValSplit.of(set, valFraction, seed, batch, gradAccum);
             CausalLM teacher = HfModelReader.load(teacherDir, be);
-            StudentInit.Built built = StudentInit.build(
-                    new StudentInit.Request(init, hiddenSize, ffnSize, heads, gains(), seed, projections()), teacher,
+            StudentInit.Built built = StudentInit.build(request(), teacher,
                     () -> CalibrationLoader.load(calib, teacherDir, config, calibSamples, calibSeqLen), calibBatch);
             Student student = built.projected() != null && projections() ? new ProjectionStudent(built.projected())
                     : new FullStudent(new CausalLM(built.config(), flat(built, be), be), built.channels());

@@ -69,22 +69,16 @@ final class PruneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if ((ffnSize != null || heads != null) && method != InitMethod.minitron) {
-            throw new IllegalArgumentException("--ffn-size and --heads apply to --method minitron only");
-        }
-        boolean selects = method.selectsChannels();
         boolean calibrates = method.calibrates();
         NormInit gains = normInit != null ? NormInit.parse(normInit) : StudentInit.defaultGains(method);
+        StudentInit.Request request = new StudentInit.Request(method, hiddenSize, ffnSize, heads, gains, seed,
+                !method.selectsChannels());
         // every option is checked before the teacher is loaded
         if (calibrates) {
             calibration.validate(true);
         } else if (calibration.given()) {
             throw new IllegalArgumentException("--calib, --samples and --seq-len apply to --method red and minitron only; --method "
                     + method + " reads no calibration data");
-        }
-        if (!selects && gains == NormInit.TEACHER) {
-            throw new IllegalArgumentException("--norm-init teacher needs a channel selection (teacher[G]); "
-                    + "use 'ones' with --method " + method);
         }
         Checks.positive("--hidden-size", hiddenSize);
         Checks.positive("--ffn-size", ffnSize);
@@ -104,9 +98,8 @@ final class PruneCommand implements Callable<Integer> {
         try (Backend be = backend.open()) {
             CausalLM teacher = HfModelReader.load(model, be);
             ModelConfig c = teacher.config();
-            StudentInit.Built student = StudentInit.build(
-                    new StudentInit.Request(method, hiddenSize, ffnSize, heads, gains, seed, !method.selectsChannels()),
-                    teacher, () -> calibration.load(model, c), calibration.batch);
+            StudentInit.Built student = StudentInit.build(request, teacher, () -> calibration.load(model, c),
+                    calibration.batch);
             try (OutputFolder folder = OutputFolder.begin("--out", out)) {
                 HfModelWriter.write(folder.dir(), student.config(), student.weights(), be, model);
                 if (student.selection() != null) {

@@ -8,7 +8,6 @@ import dev.redengine.model.ModelConfig;
 import dev.redengine.model.Parameters;
 import dev.redengine.tensor.Tensor;
 
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.Map;
 
@@ -51,27 +50,11 @@ import java.util.Map;
  *   student.backward(studentModel.gradients());                  // folded-weight gradients -> projections
  *   AdamW step
  * </pre>
- * Per-term values stay on the device in {@link #lossSums()} (one slot per {@link Term}, by ordinal): each
+ * Per-term values stay on the device in {@link #lossSums()} (one slot per {@link LossTerm}, by ordinal; only the activation terms are used): each
  * {@link #accumulate} adds the term's unweighted value on that micro-batch; {@link #zeroLosses()} clears them.
  * All scratch is allocated here, for one (B, T); nothing is allocated per step.
  */
 public final class ActivationLosses {
-
-    /** The terms, with the names of {@code --loss}. */
-    public enum Term {
-        CLONE("clone"), HIDDEN_MSE("hidden_mse"), HIDDEN_COS("hidden_cos");
-
-        public final String cliName;
-
-        Term(String cliName) {
-            this.cliName = cliName;
-        }
-
-        /** The term called {@code name} on the command line, or null when none is. */
-        public static Term byName(String name) {
-            return Arrays.stream(values()).filter(t -> t.cliName.equals(name)).findFirst().orElse(null);
-        }
-    }
 
     private final Backend be;
     private final ModelConfig teacherConfig;
@@ -79,14 +62,14 @@ public final class ActivationLosses {
     private final Parameters teacher;
     private final Parameters student;
     private final LowRankStudent lowRank;        // null for a hard-pruned student
-    private final Map<Term, Float> weights;      // the requested terms, weight > 0
+    private final Map<LossTerm, Float> weights;      // the requested terms, weight > 0
     private final int batch;
     private final int seqLen;
     private final Tensor residualMap;            // [d, d']  M
     private final Tensor residualMapGrad;        // [d, d']  dM (W^p_embed's gradient), or null when M is fixed
     private final InjectedGradients injected;
-    private final Tensor lossSums;               // [3]      per term, += its value per call
-    private final Tensor partial;                // [3]      this call's raw sums of row losses
+    private final Tensor lossSums;               // [LossTerm count]      per term, += its value per call
+    private final Tensor partial;                // [LossTerm count]      this call's raw sums of row losses
     private final Tensor rowLosses;              // [N]
     private final Tensor teacherOut;             // [N, d]   clone: a teacher block output y_T
     private final Tensor studentOut;             // [N, d']  clone: the student's block output
@@ -95,17 +78,20 @@ public final class ActivationLosses {
 
     private ActivationLosses(CausalLM teacherModel, ModelConfig studentConfig, Parameters student,
                              LowRankStudent lowRank, Tensor residualMap, Tensor residualMapGrad,
-                             Map<Term, Float> weights, int batch, int seqLen) {
+                             Map<LossTerm, Float> weights, int batch, int seqLen) {
         this.be = teacherModel.backend();
         this.teacherConfig = teacherModel.config();
         this.studentConfig = studentConfig;
         this.teacher = teacherModel.parameters();
         this.student = student;
         this.lowRank = lowRank;
-        this.weights = new EnumMap<>(Term.class);
+        this.weights = new EnumMap<>(LossTerm.class);
         weights.forEach((term, w) -> {
             if (!(w >= 0) || !Float.isFinite(w)) {
-                throw new IllegalArgumentException("weight of " + term.cliName + " must be finite and >= 0, got " + w);
+                throw new IllegalArgumentException("weight of " + term.key() + " must be finite and >= 0, got " + w);
+            }
+            if (term.onLogits()) {
+                throw new IllegalArgumentException(term.key() + " is computed from the logits, not from activations");
             }
             if (w > 0) {
                 this.weights.put(term, w);
@@ -123,7 +109,7 @@ public final class ActivationLosses {
             throw new IllegalArgumentException("teacher has " + t.numLayers() + " layers, student " + s.numLayers()
                     + ": activation losses compare layer by layer");
         }
-        if (this.weights.containsKey(Term.CLONE)) {
+        if (this.weights.containsKey(LossTerm.CLONE)) {
             if (lowRank == null) {
                 throw new IllegalArgumentException("the clone loss needs an LRC student (LowRankStudent): it maps the "
                         + "teacher's o_proj and down_proj outputs through the student's projections, which a hard-pruned "
@@ -137,7 +123,7 @@ public final class ActivationLosses {
         }
         int n = batch * seqLen, d = t.hiddenSize(), ds = s.hiddenSize();
         injected = new InjectedGradients(t.numLayers());
-        if (this.weights.containsKey(Term.CLONE)) {
+        if (this.weights.containsKey(LossTerm.CLONE)) {
             for (int l = 0; l < t.numLayers(); l++) {
                 injected.q[l] = be.allocate(n, s.qDim());
                 injected.k[l] = be.allocate(n, s.kvDim());
@@ -148,16 +134,16 @@ public final class ActivationLosses {
                 injected.mlpOutput[l] = be.allocate(n, ds);
             }
         }
-        if (this.weights.containsKey(Term.HIDDEN_MSE) || this.weights.containsKey(Term.HIDDEN_COS)) {
+        if (this.weights.containsKey(LossTerm.HIDDEN_MSE) || this.weights.containsKey(LossTerm.HIDDEN_COS)) {
             for (int l = 0; l <= t.numLayers(); l++) {
                 injected.residual[l] = be.allocate(n, ds);
             }
         }
-        lossSums = be.allocate(Term.values().length);
-        partial = be.allocate(Term.values().length);
+        lossSums = be.allocate(LossTerm.values().length);
+        partial = be.allocate(LossTerm.values().length);
         rowLosses = be.allocate(n);
-        teacherOut = this.weights.containsKey(Term.CLONE) ? be.allocate(n, d) : null;
-        studentOut = this.weights.containsKey(Term.CLONE) ? be.allocate(n, ds) : null;
+        teacherOut = this.weights.containsKey(LossTerm.CLONE) ? be.allocate(n, d) : null;
+        studentOut = this.weights.containsKey(LossTerm.CLONE) ? be.allocate(n, ds) : null;
         target = be.allocate(n, ds);
         dtarget = be.allocate(n, ds);
     }
@@ -167,7 +153,7 @@ public final class ActivationLosses {
      * the residual map is the embedding projection, and every target-path gradient goes into
      * {@code student.projectionGradients()}.
      */
-    public static ActivationLosses lowRank(CausalLM teacher, LowRankStudent student, Map<Term, Float> weights,
+    public static ActivationLosses lowRank(CausalLM teacher, LowRankStudent student, Map<LossTerm, Float> weights,
                                            int batch, int seqLen) {
         Tensor map = student.projections().get(LowRankStudent.EMBEDDING);
         requireMap(teacher.config(), student.studentConfig(), map);
@@ -181,7 +167,7 @@ public final class ActivationLosses {
      * map is their selection matrix, fixed. {@code clone} is not available (an IllegalArgumentException says why).
      */
     public static ActivationLosses pruned(CausalLM teacher, CausalLM student, int[] keptChannels,
-                                          Map<Term, Float> weights, int batch, int seqLen) {
+                                          Map<LossTerm, Float> weights, int batch, int seqLen) {
         int d = teacher.config().hiddenSize(), ds = student.config().hiddenSize();
         if (keptChannels.length != ds) {
             throw new IllegalArgumentException(keptChannels.length + " kept channels for a student of hidden size " + ds);
@@ -209,7 +195,7 @@ public final class ActivationLosses {
     }
 
     /** The requested terms and their weights (those with weight > 0). */
-    public Map<Term, Float> weights() {
+    public Map<LossTerm, Float> weights() {
         return weights;
     }
 
@@ -218,7 +204,7 @@ public final class ActivationLosses {
         return injected;
     }
 
-    /** [3] on the device: slot {@code term.ordinal()} += the term's unweighted value on each {@link #accumulate}. */
+    /** [LossTerm count] on the device: slot {@code term.ordinal()} += the term's unweighted value on each {@link #accumulate}. */
     public Tensor lossSums() {
         return lossSums;
     }
@@ -228,9 +214,9 @@ public final class ActivationLosses {
     }
 
     /** The slots of {@link #lossSums()} read back (a sync point): divide by the number of calls for a mean. */
-    public Map<Term, Float> readLossSums() {
+    public Map<LossTerm, Float> readLossSums() {
         float[] host = be.downloadFloats(lossSums);
-        Map<Term, Float> out = new EnumMap<>(Term.class);
+        Map<LossTerm, Float> out = new EnumMap<>(LossTerm.class);
         weights.keySet().forEach(t -> out.put(t, host[t.ordinal()]));
         return out;
     }
@@ -248,10 +234,10 @@ public final class ActivationLosses {
         zeroInjected();
         be.zero(partial);
         int n = batch * seqLen, layers = teacherConfig.numLayers();
-        Float clone = weights.get(Term.CLONE);
+        Float clone = weights.get(LossTerm.CLONE);
         if (clone != null) {
             float g = gradScale * clone / (7f * layers * n);
-            Tensor sum = slot(partial, Term.CLONE);
+            Tensor sum = slot(partial, LossTerm.CLONE);
             for (int l = 0; l < layers; l++) {
                 Activations.Layer t = teacherActs.layers[l], s = studentActs.layers[l];
                 be.mseLoss(rowLosses, sum, injected.q[l], null, s.q, t.q, g);
@@ -264,7 +250,7 @@ public final class ActivationLosses {
                 cloneBlockOutput(p + "mlp.down_proj", t.act, s.act, injected.mlpOutput[l], sum, g);
             }
         }
-        Float mse = weights.get(Term.HIDDEN_MSE), cos = weights.get(Term.HIDDEN_COS);
+        Float mse = weights.get(LossTerm.HIDDEN_MSE), cos = weights.get(LossTerm.HIDDEN_COS);
         if (mse != null || cos != null) {
             float norm = 1f / ((layers + 1f) * n);
             for (int l = 0; l <= layers; l++) {
@@ -275,11 +261,11 @@ public final class ActivationLosses {
                     be.zero(dt);
                 }
                 if (mse != null) {
-                    be.mseLoss(rowLosses, slot(partial, Term.HIDDEN_MSE), injected.residual[l], dt, hs, target,
+                    be.mseLoss(rowLosses, slot(partial, LossTerm.HIDDEN_MSE), injected.residual[l], dt, hs, target,
                             gradScale * mse * norm);
                 }
                 if (cos != null) {
-                    be.cosineLoss(rowLosses, slot(partial, Term.HIDDEN_COS), injected.residual[l], dt, hs, target,
+                    be.cosineLoss(rowLosses, slot(partial, LossTerm.HIDDEN_COS), injected.residual[l], dt, hs, target,
                             gradScale * cos * norm);
                 }
                 if (dt != null) {
@@ -287,8 +273,8 @@ public final class ActivationLosses {
                 }
             }
         }
-        for (Term term : weights.keySet()) {   // slot += this call's sum of row losses / (pairs N): the term's value
-            int pairs = term == Term.CLONE ? 7 * layers : layers + 1;
+        for (LossTerm term : weights.keySet()) {   // slot += this call's sum of row losses / (pairs N): the term's value
+            int pairs = term == LossTerm.CLONE ? 7 * layers : layers + 1;
             Tensor raw = slot(partial, term);
             be.scale(raw, 1f / ((float) pairs * n));
             be.accumulate(slot(lossSums, term), raw);
@@ -330,7 +316,7 @@ public final class ActivationLosses {
         }
     }
 
-    private static Tensor slot(Tensor sums, Term term) {
+    private static Tensor slot(Tensor sums, LossTerm term) {
         return sums.slice(term.ordinal(), term.ordinal() + 1);
     }
 

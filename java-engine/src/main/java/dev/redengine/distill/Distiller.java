@@ -126,10 +126,10 @@ public final class Distiller {
     /** The activation terms for this kind of student, or null when the loss has none. */
     private static ActivationLosses activationLosses(CausalLM teacher, Student student, LossWeights loss, int batch,
                                                      int seqLen) {
-        Map<ActivationLosses.Term, Float> w = new EnumMap<>(ActivationLosses.Term.class);
+        Map<LossTerm, Float> w = new EnumMap<>(LossTerm.class);
         for (LossTerm t : loss.terms()) {
             if (!t.onLogits()) {
-                w.put(ActivationLosses.Term.byName(t.key()), (float) loss.weight(t));
+                w.put(t, (float) loss.weight(t));
             }
         }
         if (w.isEmpty()) {
@@ -138,7 +138,7 @@ public final class Distiller {
         return switch (student) {
             case ProjectionStudent p -> ActivationLosses.lowRank(teacher, p.projected(), w, batch, seqLen);
             case FullStudent f when f.keptChannels() != null -> ActivationLosses.pruned(teacher, f.model(), f.keptChannels(), w, batch, seqLen);
-            case FullStudent f -> throw new IllegalArgumentException("loss terms " + w.keySet().stream().map(t -> t.cliName).toList()
+            case FullStudent f -> throw new IllegalArgumentException("loss terms " + w.keySet().stream().map(t -> t.key()).toList()
                     + " compare hidden states with the teacher's mapped to the student's width, and this student has no "
                     + "map: train projections (--trainable projections) or start from a channel selection (--init red, magnitude, minitron)");
         };
@@ -206,8 +206,7 @@ public final class Distiller {
         if (activationLosses != null) {                  // each micro-batch added the term's mean over it
             for (int k = 0; k < terms.size(); k++) {
                 if (!terms.get(k).onLogits()) {
-                    be.copy(termSums.viewAt(k, 1), activationLosses.lossSums()
-                            .viewAt(ActivationLosses.Term.byName(terms.get(k).key()).ordinal(), 1));
+                    be.copy(termSums.viewAt(k, 1), activationLosses.lossSums().viewAt(terms.get(k).ordinal(), 1));
                     counts[k] = settings.gradAccum();
                 }
             }

@@ -26,9 +26,26 @@ import java.io.IOException;
  * For a channel selection both give the same weights, since multiplying by a 0/1 selection matrix is exact.
  */
 public final class StudentInit {
-    /** What to build. ffnSize and heads apply to minitron only (null: keep all). */
+    /**
+     * What to build. ffnSize and heads apply to minitron only (null: keep all). The combinations no method can
+     * build are refused here, in words of the command-line flags, so that {@code prune} and {@code distill} say
+     * the same thing and can do so before any work.
+     */
     public record Request(InitMethod method, int hiddenSize, Integer ffnSize, Integer heads, NormInit gains,
                           long seed, boolean projections) {
+        public Request {
+            if ((ffnSize != null || heads != null) && method != InitMethod.minitron) {
+                throw new IllegalArgumentException("--ffn-size and --heads apply to minitron only, not to " + method);
+            }
+            if (!method.selectsChannels() && gains == NormInit.TEACHER) {
+                throw new IllegalArgumentException("--norm-init teacher needs a channel selection (teacher[G]); use 'ones' with "
+                        + method);
+            }
+            if (projections && method == InitMethod.minitron) {
+                throw new IllegalArgumentException("minitron prunes FFN neurons and heads, which projections cannot express; "
+                        + "use --trainable all");
+            }
+        }
     }
 
     /** Supplies the calibration set, read only by the methods that need it. */
@@ -59,10 +76,6 @@ public final class StudentInit {
         Backend be = teacher.backend();
         if (r.hiddenSize() <= 0 || r.hiddenSize() > c.hiddenSize()) {
             throw new IllegalArgumentException("--hidden-size " + r.hiddenSize() + " must be in [1, " + c.hiddenSize() + "]");
-        }
-        if (r.projections() && r.method() == InitMethod.minitron) {
-            throw new IllegalArgumentException("minitron prunes FFN neurons and heads, which projections cannot express; "
-                    + "train it with --trainable all");
         }
         ObjectNode selection = new ObjectMapper().createObjectNode();
         double[] importance;

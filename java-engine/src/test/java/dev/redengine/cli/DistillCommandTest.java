@@ -217,7 +217,7 @@ class DistillCommandTest {
             "--grad-accum=0|--grad-accum must be >= 1",
             "--schedule=step|--schedule must be linear or cosine",
             "--init=minitron|needs --calib",
-            "--heads=2|apply to --init minitron only",
+            "--heads=2|--ffn-size and --heads apply to minitron only, not to random",
             "--erank-every=-1|--erank-every must be >= 0",
             "--norm-init=teacher|--norm-init teacher needs a channel selection"})
     void badFlagsAreRefusedBeforeAnyWork(String flag, String message) throws IOException {

@@ -3,7 +3,6 @@ package dev.redengine.distill;
 import dev.redengine.backend.cpu.CpuBackend;
 import dev.redengine.compress.NormInit;
 import dev.redengine.compress.WidthPruner;
-import dev.redengine.distill.ActivationLosses.Term;
 import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
@@ -50,11 +49,11 @@ class ActivationLossesTest {
         be.close();
     }
 
-    static Map<Term, Float> weights(String spec) {
-        Map<Term, Float> w = new EnumMap<>(Term.class);
+    static Map<LossTerm, Float> weights(String spec) {
+        Map<LossTerm, Float> w = new EnumMap<>(LossTerm.class);
         for (String part : spec.split(",")) {
             String[] kv = part.split("=");
-            w.put(Term.byName(kv[0]), Float.parseFloat(kv[1]));
+            w.put(LossTerm.parse(kv[0]), Float.parseFloat(kv[1]));
         }
         return w;
     }
@@ -96,7 +95,7 @@ class ActivationLossesTest {
         losses.zeroLosses();
         losses.accumulate(t.acts, a, 1f);
         double sum = ce;
-        for (Map.Entry<Term, Float> e : losses.readLossSums().entrySet()) {
+        for (Map.Entry<LossTerm, Float> e : losses.readLossSums().entrySet()) {
             sum += e.getValue() * losses.weights().get(e.getKey());
         }
         return sum;
@@ -185,7 +184,7 @@ class ActivationLossesTest {
         ActivationLosses losses = ActivationLosses.lowRank(t.model, s, weights("clone=1,hidden_mse=1,hidden_cos=1"), BATCH, SEQ);
         losses.accumulate(t.acts, a, 1f);
         losses.accumulate(t.acts, a, 1f);                      // slots add up over calls
-        Map<Term, Float> got = losses.readLossSums();
+        Map<LossTerm, Float> got = losses.readLossSums();
 
         int n = BATCH * SEQ, d = 16, ds = 10, layers = c.numLayers();
         double[] embed = toDouble(s.projections().get(LowRankStudent.EMBEDDING));
@@ -215,9 +214,9 @@ class ActivationLossesTest {
                 cos += (1 - xy / Math.sqrt(xx * yy)) / n;
             }
         }
-        assertEquals(2 * clone / (7 * layers), got.get(Term.CLONE), 1e-4 * clone);
-        assertEquals(2 * mse / (layers + 1), got.get(Term.HIDDEN_MSE), 1e-4 * mse);
-        assertEquals(2 * cos / (layers + 1), got.get(Term.HIDDEN_COS), 1e-4);
+        assertEquals(2 * clone / (7 * layers), got.get(LossTerm.CLONE), 1e-4 * clone);
+        assertEquals(2 * mse / (layers + 1), got.get(LossTerm.HIDDEN_MSE), 1e-4 * mse);
+        assertEquals(2 * cos / (layers + 1), got.get(LossTerm.HIDDEN_COS), 1e-4);
         assertTrue(clone > 0.01 && mse > 0.01 && cos > 0.01, clone + " " + mse + " " + cos);
     }
 
@@ -298,12 +297,13 @@ class ActivationLossesTest {
             assertEquals(onceH[i] / 2, halfH[i], "injected residual[2][" + i + "]");
         }
         assertTrue(java.util.Arrays.stream(toDouble(s.projectionGradients().get(o))).anyMatch(v -> v != 0));
-        Map<Term, Float> sums = losses.readLossSums();   // three calls since construction, unweighted values
+        Map<LossTerm, Float> sums = losses.readLossSums();   // three calls since construction, unweighted values
         losses.zeroLosses();
         losses.accumulate(t.acts, a, 0.25f);
-        Map<Term, Float> one = losses.readLossSums();
-        for (Term term : Term.values()) {
-            assertEquals(3 * one.get(term), sums.get(term), 1e-5 * sums.get(term), term.cliName);
+        Map<LossTerm, Float> one = losses.readLossSums();
+        assertEquals(java.util.Set.of(LossTerm.CLONE, LossTerm.HIDDEN_MSE, LossTerm.HIDDEN_COS), one.keySet());
+        for (LossTerm term : one.keySet()) {
+            assertEquals(3 * one.get(term), sums.get(term), 1e-5 * sums.get(term), term.key());
         }
     }
 
@@ -319,6 +319,9 @@ class ActivationLossesTest {
         assertTrue(e.getMessage().contains("clone") && e.getMessage().contains("LowRankStudent"), e.getMessage());
         assertThrows(IllegalArgumentException.class,
                 () -> ActivationLosses.pruned(t.model, lm, new int[]{0, 1, 2, 3, 4, 5, 6, 7, 8, 8}, weights("hidden_mse=1"), BATCH, SEQ));
+        var logits = assertThrows(IllegalArgumentException.class,
+                () -> ActivationLosses.pruned(t.model, lm, kept, weights("kl=1"), BATCH, SEQ));
+        assertTrue(logits.getMessage().contains("kl is computed from the logits"), logits.getMessage());
     }
 
     /**
@@ -348,7 +351,7 @@ class ActivationLossesTest {
         int steps = 40;
         AdamW adam = new AdamW(be, AdamW.Settings.defaults(), params, grads, new LrSchedule(1e-2, 2, steps, 0.1));
         Tensor dlogits = be.allocate(a.logits.shape());            // no logit loss: zero
-        Term which = Term.byName(term);
+        LossTerm which = LossTerm.parse(term);
         float first = 0;
         for (int step = 0; step <= steps; step++) {
             s.fold();

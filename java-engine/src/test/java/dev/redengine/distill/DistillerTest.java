@@ -174,14 +174,14 @@ class DistillerTest {
         teacher.forward(ta);
         student.model().setInput(sa, corpus);
         student.model().forward(sa);
-        Map<ActivationLosses.Term, Float> w = new java.util.EnumMap<>(ActivationLosses.Term.class);
+        Map<LossTerm, Float> w = new java.util.EnumMap<>(LossTerm.class);
         LossWeights parsed = LossWeights.parse(loss);
-        parsed.terms().forEach(t -> w.put(ActivationLosses.Term.byName(t.key()), (float) parsed.weight(t)));
+        parsed.terms().forEach(t -> w.put(t, (float) parsed.weight(t)));
         ActivationLosses direct = projections
                 ? ActivationLosses.lowRank(teacher, ((ProjectionStudent) student).projected(), w, 4, seqLen)
                 : ActivationLosses.pruned(teacher, student.model(), CHANNELS, w, 4, seqLen);
         direct.accumulate(ta, sa, 1f);
-        Map<ActivationLosses.Term, Float> expected = direct.readLossSums();
+        Map<LossTerm, Float> expected = direct.readLossSums();
         student.zeroGradients();   // accumulate added target-path gradients; the distiller starts from zero anyway
 
         Distiller d = distiller(teacher, student, loss, 4, 1, false, 30);
@@ -189,7 +189,7 @@ class DistillerTest {
         Distiller.StepMetrics first = d.read().getFirst();
         double total = 0;
         for (LossTerm t : parsed.terms()) {
-            double want = expected.get(ActivationLosses.Term.byName(t.key()));
+            double want = expected.get(t);
             assertEquals(want, first.terms().get(t), 1e-6 * want + 1e-9, t.key());
             total += parsed.weight(t) * want;
         }

@@ -131,4 +131,24 @@ class StudentInitTest {
         assertTrue(ffn.getMessage().contains("--ffn-size 25 must be in [1, 24]"), ffn.getMessage());
         assertThrows(IllegalArgumentException.class, () -> build(InitMethod.minitron, 8, 0, null, false));
     }
+
+    /** The combinations no method can build are refused by the request itself, whichever command made it. */
+    @Test
+    void requestRefusesWhatNoMethodBuilds() {
+        var ffn = assertThrows(IllegalArgumentException.class,
+                () -> new StudentInit.Request(InitMethod.red, 8, 12, null, NormInit.TEACHER, 0, true));
+        assertTrue(ffn.getMessage().contains("--ffn-size and --heads apply to minitron only, not to red"), ffn.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new StudentInit.Request(InitMethod.magnitude, 8, null, 2, NormInit.TEACHER, 0, false));
+        var gains = assertThrows(IllegalArgumentException.class,
+                () -> new StudentInit.Request(InitMethod.random, 8, null, null, NormInit.TEACHER, 0, true));
+        assertTrue(gains.getMessage().contains("--norm-init teacher needs a channel selection"), gains.getMessage());
+        var proj = assertThrows(IllegalArgumentException.class,
+                () -> new StudentInit.Request(InitMethod.minitron, 8, null, null, NormInit.TEACHER, 0, true));
+        assertTrue(proj.getMessage().contains("use --trainable all"), proj.getMessage());
+        // what each method can build passes
+        new StudentInit.Request(InitMethod.minitron, 8, 12, 2, NormInit.TEACHER, 0, false);
+        new StudentInit.Request(InitMethod.random, 8, null, null, NormInit.ONES, 0, true);
+        new StudentInit.Request(InitMethod.red, 8, null, null, NormInit.ONES, 0, true);
+    }
 }
