@@ -11,7 +11,7 @@ Each line: {"text": prompt + answer, "prompt": ..., "answer": ..., "depth": d}. 
 generated from the i-th draw of SplitMix64(seed + d) (eval --task chain uses the same seeds).
 
 Training aid, --queries K (K > 1): each line's "text" goes on after the answer with K - 1 more queries
-"v=?x" of other variables of the same program, each at most once (drawn from a second generator seeded by the problem's seed, so the
+"v=?x" of other variables of the same program, each at most once (--queries 26: all of them) (drawn from a second generator seeded by the problem's seed, so the
 problem itself, "prompt" and "answer" are unchanged), e.g. "a=3;b=a+4;x=5;c=b-9;c=?8;b=?7;x=?5". An intermediate
 chain variable is a shallower sub-problem, so a model sees an answer every few tokens instead of one per program;
 evaluation (eval --task chain) asks the one query of the prompt only.
@@ -107,14 +107,14 @@ QUERY_SALT = 0x5175657279  # "Query": the extra queries' generator differs from 
 
 
 def extra_queries(seed, depth, distractors, shuffled, k):
-    """The text after the answer: k - 1 queries ";v=?x" of distinct variables of problem(seed, ...) in a random
-    order (round after round of them when k - 1 exceeds the number of variables)."""
+    """The text after the answer: queries ";v=?x" of min(k - 1, all) other variables of problem(seed, ...), each
+    once, in a random order."""
     prompt, _, values = program(seed, depth, distractors, shuffled)
     asked = prompt[-3]  # the prompt ends "v=?"
     rng = SplitMix64(seed ^ QUERY_SALT)
     names = sorted(v for v in values if v != asked)
     shuffle(rng, names)
-    return "".join(";" + names[i % len(names)] + "=?" + str(values[names[i % len(names)]]) for i in range(k - 1))
+    return "".join(";" + v + "=?" + str(values[v]) for v in names[:k - 1])
 
 def problems(seed, depth, n, distractors, shuffled, queries=1):
     """n (prompt, answer, text) of one depth; text = prompt + answer (+ the extra queries)."""
