@@ -46,12 +46,12 @@ import java.util.concurrent.Callable;
                 "Prints a table; --out DIR gets report.json, report.md, accuracy_by_depth.png, accuracy_start.png and erank.png."})
 final class DemoCommand implements Callable<Integer> {
     // The defaults, in one place: a teacher of d 128 x 4 layers runs the whole demo in under 10 minutes on 2 cores.
-    static final String STEPS = "60";
+    static final String STEPS = "150";
     static final String BATCH = "16";
     static final String SEQ_LEN = "128";
     static final String LR = "3e-3";
-    static final String N = "40";
-    static final String WIDTHS = "0.5";
+    static final String N = "50";
+    static final String WIDTHS = "0.5,0.25";
     static final String INITS = "red,random";
     static final String DEPTHS = "1-8";
     /** Calibration sequences (of --seq-len tokens) for red and minitron, and validation batches (of --batch). */
@@ -83,7 +83,7 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seq-len", defaultValue = SEQ_LEN, description = "Tokens per sequence (default: ${DEFAULT-VALUE}).")
     int seqLen;
 
-    @Option(names = "--lr", defaultValue = LR, description = "Peak learning rate, 5% warmup then linear decay to 10% (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--lr", defaultValue = LR, description = "Peak learning rate, 5%% warmup then linear decay to 10%% (default: ${DEFAULT-VALUE}).")
     double lr;
 
     @Option(names = "--loss", description = "Loss terms as distill --loss, for every student (default: distill's for each "

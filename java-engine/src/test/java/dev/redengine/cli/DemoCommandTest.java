@@ -196,6 +196,14 @@ class DemoCommandTest {
     }
 
     @Test
+    void helpShowsTheDefaults() {
+        CliTest.Result r = run("demo", "--help");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("(default: " + DemoCommand.STEPS + ")") && r.out().contains("default: " + DemoCommand.WIDTHS)
+                && r.out().contains("--device=DEVICE") && r.out().contains("report.json"), r.out());
+    }
+
+    @Test
     void badOptionsAreRefusedBeforeAnyWork() {
         for (String[] bad : new String[][]{{"--widths", "1.5", "every width must be in (0, 1]"},
                 {"--inits", "red,best", "Invalid value for option '--inits'"}, {"--steps", "0", "--steps must be >= 1"},
