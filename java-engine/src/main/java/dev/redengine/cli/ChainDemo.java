@@ -51,9 +51,13 @@ final class ChainDemo {
     record Settings(List<StudentPlan> students, int steps, int batch, int seqLen, double lr, String loss, DepthRange depths,
                     int n, ChainTask task, DepthRange trainDepths, DemoSeeds seeds, long projectionSeed,
                     int calibSamples, int calibBatch, int valBatches) {
-        /** Units of work of a distillation step, against one evaluated problem (a forward of a ~40-token prompt). */
+        /**
+         * Units of work of a distillation step, against one evaluated problem: measured on a d 128 x 4-layer teacher
+         * on 2 cores, a step of 16 x 128 tokens cost about as much as 20 greedy answers (a short prompt's forward and
+         * two decoding steps, dominated by fixed costs). Only the progress bar's ETA depends on it.
+         */
         long stepUnits() {
-            return Math.max(1, (long) batch * seqLen / 10);
+            return Math.max(1, (long) batch * seqLen / 100);
         }
 
         long problems() {
