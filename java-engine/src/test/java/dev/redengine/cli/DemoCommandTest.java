@@ -75,13 +75,21 @@ class DemoCommandTest {
         return dir;
     }
 
+    /** The test's tiny settings; extra "--opt", "value" pairs replace a base option of the same name. */
     static List<String> demoArgs(Path teacher, Path out, String... extra) {
-        List<String> a = new ArrayList<>(List.of("demo", "--teacher", teacher.toString(), "--steps", "2", "--batch", "2",
-                "--seq-len", "32", "--n", "15", "--depths", "1-2", "--lr", "1e-2", "--threads", "2", "--seed", "5"));
+        List<String> a = new ArrayList<>(List.of("demo", "--teacher", teacher.toString(), "--widths", "0.5", "--steps", "2",
+                "--batch", "2", "--seq-len", "32", "--n", "15", "--depths", "1-2", "--lr", "1e-2", "--threads", "2", "--seed", "5"));
         if (out != null) {
             a.addAll(List.of("--out", out.toString()));
         }
-        a.addAll(List.of(extra));
+        for (int i = 0; i < extra.length; i += 2) {
+            int at = a.indexOf(extra[i]);
+            if (at >= 0) {
+                a.set(at + 1, extra[i + 1]);
+            } else {
+                a.addAll(List.of(extra[i], extra[i + 1]));
+            }
+        }
         return a;
     }
 
@@ -208,13 +216,7 @@ class DemoCommandTest {
         for (String[] bad : new String[][]{{"--widths", "1.5", "every width must be in (0, 1]"},
                 {"--inits", "red,best", "Invalid value for option '--inits'"}, {"--steps", "0", "--steps must be >= 1"},
                 {"--seed", "1000", "overlap the teacher's training problems"}}) {
-            List<String> args = demoArgs(teacher, tmp.resolve("x"));
-            int i = args.indexOf(bad[0]);
-            if (i >= 0) {
-                args.set(i + 1, bad[1]);
-            } else {
-                args.addAll(List.of(bad[0], bad[1]));
-            }
+            List<String> args = demoArgs(teacher, tmp.resolve("x"), bad[0], bad[1]);
             CliTest.Result r = run(args.toArray(String[]::new));
             assertEquals(2, r.code(), r.err());
             assertTrue(r.err().contains(bad[2]), r.err());
