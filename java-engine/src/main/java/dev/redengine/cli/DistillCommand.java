@@ -10,11 +10,9 @@ import dev.redengine.data.CalibrationLoader;
 import dev.redengine.data.CalibrationSet;
 import dev.redengine.data.TrainValSplit;
 import dev.redengine.distill.Distiller;
-import dev.redengine.distill.FullStudent;
 import dev.redengine.distill.InitMethod;
 import dev.redengine.distill.LossTerm;
 import dev.redengine.distill.LossWeights;
-import dev.redengine.distill.ProjectionStudent;
 import dev.redengine.distill.Student;
 import dev.redengine.distill.StudentInit;
 import dev.redengine.eval.EffectiveRank;
@@ -25,8 +23,6 @@ import dev.redengine.io.HfModelWriter;
 import dev.redengine.io.OutputFolder;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
-import dev.redengine.model.ParameterSpec;
-import dev.redengine.model.Parameters;
 import dev.redengine.train.AdamW;
 import dev.redengine.train.Checkpoint;
 import dev.redengine.train.DataOrder;
@@ -198,7 +194,7 @@ final class DistillCommand implements Callable<Integer> {
     }
 
     private LossWeights lossWeights() {
-        return LossWeights.parse(loss != null ? loss : projections() ? "kl=1,ce=1,clone=1" : "kl=1,ce=1");
+        return loss != null ? LossWeights.parse(loss) : LossWeights.defaultFor(projections());
     }
 
     private LrSchedule.Decay decay() {
@@ -295,8 +291,7 @@ final class DistillCommand implements Callable<Integer> {
             CausalLM teacher = HfModelReader.load(teacherDir, be);
             StudentInit.Built built = StudentInit.build(request(), teacher,
                     () -> CalibrationLoader.load(calib, teacherDir, config, calibSamples, calibSeqLen), calibBatch);
-            Student student = built.projected() != null && projections() ? new ProjectionStudent(built.projected())
-                    : new FullStudent(new CausalLM(built.config(), flat(built, be), be), built.channels());
+            Student student = built.toStudent(projections(), be);
             LrSchedule lrs = new LrSchedule(lr, (int) Math.round(warmup * steps), steps, 0.1, decay());
             Distiller distiller = new Distiller(teacher, student,
                     new Distiller.Settings(weights, temperature, gradAccum, skipNonFinite),
@@ -309,13 +304,6 @@ final class DistillCommand implements Callable<Integer> {
             run(be, config, built, student, distiller, split, weights, log);
         }
         return 0;
-    }
-
-    /** The pruned student's weights in one flat buffer (one call per span for the optimizer). */
-    private static Parameters flat(StudentInit.Built built, Backend be) {
-        Parameters p = Parameters.allocate(be, ParameterSpec.of(built.config()));
-        p.asMap().forEach((name, t) -> be.copy(t, built.weights().get(name)));
-        return p;
     }
 
     private void run(Backend be, ModelConfig teacherConfig, StudentInit.Built built, Student student, Distiller distiller,

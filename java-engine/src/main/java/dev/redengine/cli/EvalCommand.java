@@ -183,17 +183,9 @@ final class EvalCommand implements Callable<Integer> {
     private List<DepthAccuracy> chain(Path model, CausalLM lm, DepthRange range, ObjectNode r, PrintWriter stdout) throws Exception {
         ChainTask chainTask = new ChainTask(distractors, shuffle);
         try (HfTokenizer tok = HfTokenizer.load(model)) {
-            String probe = chainTask.problem(seed, range.to()).text();
-            if (!tok.decode(tok.encode(probe)).equals(probe)) {
-                throw new IllegalArgumentException("--model " + model + ": its tokenizer does not round-trip the chain task's text \""
-                        + probe + "\" (use models/chain-tokenizer or a byte-level tokenizer)");
-            }
-            Generator g = new Generator(lm, EndOfSequence.ids(model));
-            // an answer is one digit: a second token shows whether the model stops there
-            List<DepthAccuracy> rows = ChainEvaluation.run(chainTask, seed, range.from(), range.to(), n, prompt -> {
-                List<Integer> ids = g.generate(encode(tok, prompt), 2, SamplingSettings.GREEDY, id -> { });
-                return tok.decode(ids.stream().mapToInt(Integer::intValue).toArray());
-            });
+            GreedyChainAnswerer.checkTokenizer("--model " + model, tok, chainTask, seed, range.to());
+            List<DepthAccuracy> rows = ChainEvaluation.run(chainTask, seed, range.from(), range.to(), n,
+                    new GreedyChainAnswerer(lm, tok, EndOfSequence.ids(model)));
             stdout.printf("%s: chain task, %d problems per depth, %d distractors%s, seed %d%n", model, n, distractors,
                     shuffle ? ", shuffled" : "", seed);
             stdout.printf("  depth  correct  accuracy  95%% interval%n");
@@ -208,13 +200,6 @@ final class EvalCommand implements Callable<Integer> {
         }
     }
 
-    private static int[] encode(HfTokenizer tok, String text) {
-        try {
-            return tok.encode(text);
-        } catch (Exception e) {
-            throw new IllegalArgumentException(e.getMessage(), e);
-        }
-    }
 
     private void perplexity(Path model, CausalLM lm, ObjectNode r, PrintWriter stdout) throws Exception {
         CalibrationSet set = CalibrationLoader.load(data, model, lm.config(), samples, seqLen);
@@ -232,7 +217,7 @@ final class EvalCommand implements Callable<Integer> {
             ArrayNode items = r.putArray("items");
             int correct = 0;
             for (QuestionAnswer q : qa) {
-                List<Integer> ids = g.generate(encode(tok, q.question()), maxTokens, SamplingSettings.GREEDY, id -> { });
+                List<Integer> ids = g.generate(GreedyChainAnswerer.encode(tok, q.question()), maxTokens, SamplingSettings.GREEDY, id -> { });
                 String output = tok.decode(IntStream.range(0, ids.size()).map(ids::get).toArray());
                 boolean ok = AnswerScoring.finalNumberCorrect(output, q.answer());
                 correct += ok ? 1 : 0;

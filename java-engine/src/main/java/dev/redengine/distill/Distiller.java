@@ -347,7 +347,8 @@ public final class Distiller {
         return hiddenStateRanks(teacher, teacherActs, erank);
     }
 
-    private static double[] hiddenStateRanks(CausalLM lm, Activations a, EffectiveRank erank) {
+    /** RED eRank of each hidden state (L + 1) that the last forward of lm into a left, [B * T, d] each. */
+    public static double[] hiddenStateRanks(CausalLM lm, Activations a, EffectiveRank erank) {
         int n = a.batch * a.seqLen, d = lm.config().hiddenSize();
         List<Matrix> ms = new ArrayList<>();
         for (int i = 0; i < a.hiddenCount(); i++) {

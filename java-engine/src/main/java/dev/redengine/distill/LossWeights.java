@@ -29,6 +29,14 @@ public record LossWeights(Map<LossTerm, Double> weights) {
         weights = Collections.unmodifiableMap(kept);
     }
 
+    /**
+     * The loss a student trains with unless told otherwise: LRC's (which RED trains with) for a projection student,
+     * Minitron's logit distillation plus the LM loss for one whose every weight trains.
+     */
+    public static LossWeights defaultFor(boolean projections) {
+        return parse(projections ? "kl=1,ce=1,clone=1" : "kl=1,ce=1");
+    }
+
     /** Parses {@code term=weight[,term=weight...]}; a term given twice is an error. */
     public static LossWeights parse(String spec) {
         EnumMap<LossTerm, Double> w = new EnumMap<>(LossTerm.class);

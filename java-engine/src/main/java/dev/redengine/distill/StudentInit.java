@@ -13,6 +13,7 @@ import dev.redengine.compress.WidthPruner;
 import dev.redengine.data.CalibrationSet;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
+import dev.redengine.model.ParameterSpec;
 import dev.redengine.model.Parameters;
 
 import java.io.IOException;
@@ -60,6 +61,19 @@ public final class StudentInit {
      */
     public record Built(ModelConfig config, Parameters weights, LowRankStudent projected, int[] channels,
                        double[] importance, ObjectNode selection) {
+
+        /**
+         * The student to train: the projection student when one was built and projections train, else the plain
+         * model (its weights copied into one flat buffer, one call per span for the optimizer) training every weight.
+         */
+        public Student toStudent(boolean projections, Backend be) {
+            if (projected != null && projections) {
+                return new ProjectionStudent(projected);
+            }
+            Parameters flat = Parameters.allocate(be, ParameterSpec.of(config));
+            flat.asMap().forEach((name, t) -> be.copy(t, weights.get(name)));
+            return new FullStudent(new CausalLM(config, flat, be), channels);
+        }
     }
 
     private StudentInit() {

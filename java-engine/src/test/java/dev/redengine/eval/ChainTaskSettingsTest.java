@@ -1,0 +1,47 @@
+package dev.redengine.eval;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ChainTaskSettingsTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void aFolderWithoutTheFileGetsTheDefaults() throws Exception {
+        assertEquals(new ChainTaskSettings(2, false, new DepthRange(1, 8), null), ChainTaskSettings.read(dir));
+    }
+
+    @Test
+    void readsEveryKeyAndDefaultsTheMissingOnes() throws Exception {
+        Files.writeString(dir.resolve(ChainTaskSettings.FILE),
+                "{\"distractors\": 3, \"shuffle\": true, \"train_depths\": \"2-6\", \"train_seed\": 1000}");
+        assertEquals(new ChainTaskSettings(3, true, new DepthRange(2, 6), 1000L), ChainTaskSettings.read(dir));
+        Files.writeString(dir.resolve(ChainTaskSettings.FILE), "{\"train_seed\": 5}");
+        assertEquals(new ChainTaskSettings(2, false, new DepthRange(1, 8), 5L), ChainTaskSettings.read(dir));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+            "{\"distractors\": -1}|distractors = -1",
+            "{\"shuffle\": \"yes\"}|shuffle = \"yes\"",
+            "{\"train_depths\": \"8-1\"}|train_depths: depths must lie in",
+            "{\"train_seed\": 1.5}|train_seed = 1.5",
+            "[1]|expected a JSON object",
+            "{nope|malformed JSON"})
+    void refusesBadValuesNamingTheFileAndKey(String json, String message) throws Exception {
+        Files.writeString(dir.resolve(ChainTaskSettings.FILE), json);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ChainTaskSettings.read(dir));
+        assertTrue(e.getMessage().startsWith(dir.resolve(ChainTaskSettings.FILE).toString()), e.getMessage());
+        assertTrue(e.getMessage().contains(message), e.getMessage());
+    }
+}
