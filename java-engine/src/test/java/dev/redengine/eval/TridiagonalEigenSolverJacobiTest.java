@@ -23,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class TridiagonalEigenSolverJacobiTest {
 
-    enum Kind { DENSE, SPARSE, TRIDIAGONAL, BLOCKS, ZERO_ROWS, RANK_ONE, ALL_ONES }
+    /** NEAR_TRIDIAGONAL: couplings beyond the first off-diagonal 1e-9 of the rest, so |alpha| >> |x| in each reflector. */
+    enum Kind { DENSE, SPARSE, TRIDIAGONAL, NEAR_TRIDIAGONAL, BLOCKS, ZERO_ROWS, RANK_ONE, ALL_ONES }
 
     /** Eigenvalues of a full symmetric matrix by cyclic Jacobi rotations, ascending: slow, simple, independent. */
     static double[] jacobi(double[] full, int n) {
@@ -96,6 +97,7 @@ class TridiagonalEigenSolverJacobiTest {
                     case DENSE -> r.nextGaussian();
                     case SPARSE -> r.nextInt(6) == 0 || i == j ? r.nextGaussian() : 0;
                     case TRIDIAGONAL -> j - i <= 1 ? r.nextGaussian() : 0;
+                    case NEAR_TRIDIAGONAL -> j - i <= 1 ? 1 + r.nextDouble() : 1e-9 * r.nextGaussian();
                     case BLOCKS -> i / block == j / block ? r.nextGaussian() : 0;
                     case ZERO_ROWS -> zero[i] || zero[j] ? 0 : r.nextGaussian();
                     case RANK_ONE -> u[i] * u[j];
@@ -207,5 +209,35 @@ class TridiagonalEigenSolverJacobiTest {
             assertEquals(want[1], got[1], 1e-12 * want[1], "tiny = " + tiny);
             assertEquals(1, got[2], 1e-15);
         }
+    }
+
+    /** Subnormal elements: the power-of-two scaling lifts them into the normal range, exactly. */
+    @Test
+    void subnormalMatricesAreScaledUpExactly() {
+        double unit = 0x1p-1060;   // subnormal, exact multiples below
+        double[] m = {3 * unit, unit, Double.NaN, 2 * unit};
+        double[] got = TridiagonalEigenSolver.eigenvalues(new Gram(m, 2));
+        double[] want = twoByTwo(3, 1, 2);
+        assertEquals(want[0] * unit, got[0], 2 * Double.MIN_VALUE);
+        assertEquals(want[1] * unit, got[1], 2 * Double.MIN_VALUE);
+        assertTrue(got[0] > 0, "not flushed to zero: " + got[0]);
+    }
+
+    /** The QL cap counts sweeps: a 2 x 2 block is settled by exactly one, so a cap of one is enough for it. */
+    @Test
+    void oneSweepSettlesEachTwoByTwoBlock() {
+        double[] d = {1, 3, -2, 0.5};
+        double[] e = {0.5, 0, 2, 0};   // two decoupled 2 x 2 blocks
+        TridiagonalEigenSolver.tql1(d, e, 4, 1);
+        Arrays.sort(d);
+        double[] first = twoByTwo(1, 0.5, 3), second = twoByTwo(-2, 2, 0.5);
+        double[] want = {first[0], first[1], second[0], second[1]};
+        Arrays.sort(want);
+        assertArrayEquals(want, d, 1e-15);
+    }
+
+    @Test
+    void ejmlReferenceOfAnEmptyMatrixIsEmpty() {
+        assertEquals(0, EjmlGramEigenSolver.eigenvalues(new Gram(new double[0], 0)).length);
     }
 }
