@@ -211,6 +211,35 @@ class TridiagonalEigenSolverJacobiTest {
         }
     }
 
+    /**
+     * A tiny dense leading block (sizes 3-6, so QL needs several sweeps on it) next to an element of order 1: the
+     * convergence test is relative to the part already swept, not to the whole matrix, so the block's eigenvalues
+     * keep their relative accuracy (as long as products of two of its elements do not underflow).
+     */
+    @Test
+    void aTinyDenseLeadingBlockConvergesToRelativeAccuracy() {
+        Random r = new Random(77);
+        double tiny = 1e-100;   // products of two block elements stay normal (1e-200); at 1e-160 they would not
+        for (int k = 3; k <= 6; k++) {
+            double[] g = matrix(Kind.DENSE, k, r);
+            int n = k + 1;
+            double[] m = new double[n * n];
+            for (int i = 0; i < k; i++) {
+                for (int j = 0; j < k; j++) {
+                    m[i * n + j] = g[i * k + j] * tiny;
+                }
+            }
+            m[n * n - 1] = 1;
+            double[] want = jacobi(g, k);
+            double[] got = TridiagonalEigenSolver.eigenvalues(new Gram(m, n));
+            double scale = Math.max(Math.abs(want[0]), Math.abs(want[k - 1]));
+            for (int i = 0; i < k; i++) {
+                assertEquals(want[i], got[i] / tiny, 1e-12 * scale, "block " + k + " eigenvalue " + i);
+            }
+            assertEquals(1, got[k], 1e-15);
+        }
+    }
+
     /** Subnormal elements: the power-of-two scaling lifts them into the normal range, exactly. */
     @Test
     void subnormalMatricesAreScaledUpExactly() {
