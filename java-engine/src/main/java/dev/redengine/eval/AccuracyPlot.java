@@ -8,7 +8,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,21 +17,24 @@ public final class AccuracyPlot {
     }
 
     public static void write(Path png, Map<String, List<DepthAccuracy>> models) throws IOException {
+        AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart(models), BitmapEncoder.BitmapFormat.PNG));
+    }
+
+    /** One series per model (named by its key), accuracy against depth, y from 0 to 1. */
+    static XYChart chart(Map<String, List<DepthAccuracy>> models) {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(560).title("Chain task: exact-match accuracy by depth")
                 .xAxisTitle("depth (dependent steps)").yAxisTitle("accuracy (95% Wilson interval)").build();
         chart.getStyler().setLegendVisible(true);
         chart.getStyler().setYAxisMin(0.0).setYAxisMax(1.0);
-        Map<String, Integer> seen = new LinkedHashMap<>();
         for (var e : models.entrySet()) {
             List<DepthAccuracy> rows = e.getValue();
             double[] x = rows.stream().mapToDouble(DepthAccuracy::depth).toArray();
             double[] y = rows.stream().mapToDouble(DepthAccuracy::accuracy).toArray();
             // XChart draws symmetric error bars: the larger side, so the bar covers the whole interval
             double[] err = rows.stream().mapToDouble(r -> Math.max(r.high() - r.accuracy(), r.accuracy() - r.low())).toArray();
-            int n = seen.merge(e.getKey(), 1, Integer::sum);
-            chart.addSeries(n == 1 ? e.getKey() : e.getKey() + " (" + n + ")", x, y, err).setMarker(SeriesMarkers.CIRCLE);
+            chart.addSeries(e.getKey(), x, y, err).setMarker(SeriesMarkers.CIRCLE);
         }
-        AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        return chart;
     }
 }

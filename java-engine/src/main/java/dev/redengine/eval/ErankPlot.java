@@ -8,7 +8,6 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
 import java.io.IOException;
 import java.nio.file.Path;
 import dev.redengine.io.AtomicFiles;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -18,20 +17,22 @@ public final class ErankPlot {
     }
 
     public static void write(Path png, Map<String, List<HiddenStateAnalysis.Layer>> models) throws IOException {
+        AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart(models), BitmapEncoder.BitmapFormat.PNG));
+    }
+
+    /** One series per model (named by its key): the RED eRank against the hidden state's index. */
+    static XYChart chart(Map<String, List<HiddenStateAnalysis.Layer>> models) {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(560)
                 .title("Effective rank of hidden states (RED definition)")
                 .xAxisTitle("hidden state (0 = embeddings, last = after final norm)").yAxisTitle("eRank").build();
         chart.getStyler().setLegendVisible(true);
-        Map<String, Integer> seen = new LinkedHashMap<>();
         for (var e : models.entrySet()) {
             List<HiddenStateAnalysis.Layer> layers = e.getValue();
             double[] x = layers.stream().mapToDouble(HiddenStateAnalysis.Layer::layer).toArray();
             double[] y = layers.stream().mapToDouble(HiddenStateAnalysis.Layer::erankRed).toArray();
-            String name = e.getKey();
-            int n = seen.merge(name, 1, Integer::sum);
-            chart.addSeries(n == 1 ? name : name + " (" + n + ")", x, y).setMarker(SeriesMarkers.CIRCLE);
+            chart.addSeries(e.getKey(), x, y).setMarker(SeriesMarkers.CIRCLE);
         }
-        AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+        return chart;
     }
 }

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * PNGs of a training run from its metrics.jsonl rows: the loss terms and validation loss against the step, and
@@ -27,6 +28,19 @@ public final class TrainingPlots {
 
     /** Writes loss.png; {@code terms} are the row keys of the loss terms. Returns false when there is nothing to plot. */
     public static boolean writeLoss(Path png, List<ObjectNode> rows, List<String> terms) throws IOException {
+        return save(png, lossChart(rows, terms));
+    }
+
+    /** Writes erank.png: one line per hidden state over the steps, the teacher's as flat dashed lines. */
+    public static boolean writeErank(Path png, List<ObjectNode> rows) throws IOException {
+        return save(png, erankChart(rows));
+    }
+
+    /**
+     * The loss chart: the weighted total, each term, then the validation losses (with markers: they are logged
+     * only every few steps). A series holds the rows where its key is a finite number; empty when no row has any.
+     */
+    static Optional<XYChart> lossChart(List<ObjectNode> rows, List<String> terms) {
         XYChart chart = chart("Distillation loss", "loss");
         boolean any = addSeries(chart, "loss (weighted total)", rows, "loss", false);
         for (String t : terms) {
@@ -34,14 +48,15 @@ public final class TrainingPlots {
         }
         any |= addSeries(chart, "validation cross-entropy", rows, "val_ce", true);
         any |= addSeries(chart, "validation KL", rows, "val_kl", true);
-        if (any) {
-            save(png, chart);
-        }
-        return any;
+        return any ? Optional.of(chart) : Optional.empty();
     }
 
-    /** Writes erank.png: one line per hidden state over the steps, the teacher's as flat dashed lines. */
-    public static boolean writeErank(Path png, List<ObjectNode> rows) throws IOException {
+    /**
+     * The eRank chart: series "hidden i" from the rows' {@code erank} arrays, and, from the last row with a
+     * {@code teacher_erank}, flat dashed lines "teacher hidden i" from step 0 to the last step plotted (none when
+     * that is step 0). Empty when no row has an eRank.
+     */
+    static Optional<XYChart> erankChart(List<ObjectNode> rows) {
         XYChart chart = chart("Effective rank of the student's hidden states (RED definition)", "eRank");
         Map<Integer, List<double[]>> perLayer = new LinkedHashMap<>();
         JsonNode teacher = null;
@@ -57,7 +72,7 @@ public final class TrainingPlots {
             }
         }
         if (perLayer.isEmpty()) {
-            return false;
+            return Optional.empty();
         }
         double lastStep = 0;
         for (var e : perLayer.entrySet()) {
@@ -74,8 +89,7 @@ public final class TrainingPlots {
                         .setMarker(SeriesMarkers.NONE).setLineStyle(SeriesLines.DASH_DASH).setLineColor(color(i));
             }
         }
-        save(png, chart);
-        return true;
+        return Optional.of(chart);
     }
 
     /** One colour per hidden state, shared by the student's line and the teacher's dashed one. */
@@ -109,7 +123,12 @@ public final class TrainingPlots {
         return true;
     }
 
-    private static void save(Path png, XYChart chart) throws IOException {
-        AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG));
+    /** Writes the chart as a PNG, when there is one; says whether it did. */
+    private static boolean save(Path png, Optional<XYChart> chart) throws IOException {
+        if (chart.isEmpty()) {
+            return false;
+        }
+        AtomicFiles.write(png, BitmapEncoder.getBitmapBytes(chart.get(), BitmapEncoder.BitmapFormat.PNG));
+        return true;
     }
 }

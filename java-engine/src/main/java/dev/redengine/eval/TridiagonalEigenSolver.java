@@ -105,10 +105,7 @@ public final class TridiagonalEigenSolver implements GramEigenSolver {
             return;
         }
         if (tau != 0) {
-            for (int i = 1; i < n; i++) {
-                s[i] = 0;
-            }
-            fusedRows(a, n, 1, v, w, false, v, s);
+            fusedRows(a, n, 1, v, w, false, v, s);   // s is still all zeros
         }
         for (int k = 0; k <= n - 3; k++) {
             // w = p - (tau/2)(p.v) v with p = tau s (rows/cols k+1..n-1)
@@ -189,7 +186,10 @@ public final class TridiagonalEigenSolver implements GramEigenSolver {
         return tau;
     }
 
-    /** {@link #fusedRow} for rows {@code from..n-1}, two at a time; {@code update = false}: symv only. */
+    /**
+     * {@link #fusedRow2} for rows {@code from..n-1}, two at a time, then {@link #lastRow} when one is left over;
+     * {@code update = false}: symv only.
+     */
     private static void fusedRows(double[] a, int n, int from, double[] v, double[] w, boolean update, double[] u,
             double[] s) {
         int i = from;
@@ -198,11 +198,15 @@ public final class TridiagonalEigenSolver implements GramEigenSolver {
                     update ? w[i + 1] : 0, u, s);
         }
         if (i < n) {
-            fusedRow(a, n, i, v, w, update ? v[i] : 0, update ? w[i] : 0, u, u[i], s);
+            lastRow(a, n, update ? v[i] : 0, update ? w[i] : 0, u[i], s);
         }
     }
 
-    /** {@link #fusedRow} for rows i and i+1 together: v, w, u and s pass through the registers once. */
+    /**
+     * Rows i and i+1 of the upper triangle together, so that v, w, u and s pass through the registers once:
+     * {@code a_ij -= vi w_j + wi v_j} for {@code j >= i}, then each row's share of the symmetric product with
+     * {@code u}: {@code s_i += sum_{j>=i} a_ij u_j}, {@code s_j += a_ij ui} for {@code j > i}.
+     */
     private static void fusedRow2(double[] a, int n, int i, double[] v, double[] w, double v0, double w0,
             double v1, double w1, double[] u, double[] s) {
         int o0 = i * n;
@@ -258,38 +262,14 @@ public final class TridiagonalEigenSolver implements GramEigenSolver {
     }
 
     /**
-     * Row i of the upper triangle: {@code a_ij -= vi w_j + wi v_j} for {@code j >= i}, then adds row i's share
-     * of the symmetric product with {@code u}: {@code s_i += sum_{j>=i} a_ij u_j}, {@code s_j += a_ij ui} for
-     * {@code j > i}.
+     * Row {@code n-1} of the upper triangle, which holds only its diagonal: {@code a_ii -= 2 vi wi}, then its
+     * share of the symmetric product with {@code u}, {@code s_i += a_ii ui}.
      */
-    private static void fusedRow(double[] a, int n, int i, double[] v, double[] w, double vi, double wi,
-            double[] u, double ui, double[] s) {
-        int o = i * n;
-        double aii = a[o + i] - 2 * vi * wi;
-        a[o + i] = aii;
-        double acc = aii * ui;
-        int j = i + 1;
-        int bound = j + S.loopBound(n - j);
-        DoubleVector vvi = DoubleVector.broadcast(S, -vi);
-        DoubleVector vwi = DoubleVector.broadcast(S, -wi);
-        DoubleVector vui = DoubleVector.broadcast(S, ui);
-        DoubleVector vacc = DoubleVector.zero(S);
-        for (; j < bound; j += L) {
-            DoubleVector x = DoubleVector.fromArray(S, a, o + j);
-            x = DoubleVector.fromArray(S, w, j).fma(vvi, x);
-            x = DoubleVector.fromArray(S, v, j).fma(vwi, x);
-            x.intoArray(a, o + j);
-            vacc = x.fma(DoubleVector.fromArray(S, u, j), vacc);
-            x.fma(vui, DoubleVector.fromArray(S, s, j)).intoArray(s, j);
-        }
-        acc += vacc.reduceLanes(VectorOperators.ADD);
-        for (; j < n; j++) {
-            double x = a[o + j] - vi * w[j] - wi * v[j];
-            a[o + j] = x;
-            acc += x * u[j];
-            s[j] += x * ui;
-        }
-        s[i] += acc;
+    private static void lastRow(double[] a, int n, double vi, double wi, double ui, double[] s) {
+        int i = n - 1;
+        double aii = a[i * n + i] - 2 * vi * wi;
+        a[i * n + i] = aii;
+        s[i] += aii * ui;
     }
 
     /**
