@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * sequence. Fed in chunks (a prompt, then single tokens and short runs), the decoder must give, after every
  * append, the logits of the full pass's row for the chunk's last token, and its cache must hold exactly the full
  * pass's keys (after q/k norm and RoPE) and values at every position written. Random small configs per seed:
- * Llama, Qwen2 (q/k/v biases) and Qwen3 (q/k norms), tied and untied heads, GQA or not, caches smaller than
+ * Llama, Qwen2 (q/k/v biases) and Qwen3 (q/k norms), tied and untied heads, 1 or 2 KV heads, caches smaller than
  * max_position_embeddings. Then the capacity checks, overflow, empty appends and reset.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -42,7 +42,8 @@ class DecoderTest {
     /** A random small model: sizes drawn from the seed, the head tied for odd seeds. */
     private CausalLM randomModel(String arch, long seed) {
         SplittableRandom rng = new SplittableRandom(seed * 31 + arch.length());
-        int kv = 1 + rng.nextInt(2), heads = kv * (1 + rng.nextInt(2)), headDim = 2 * (2 + rng.nextInt(3));
+        // KV = seed: one key/value head, then two (n * KV and n / KV must differ in the q/k-norm views)
+        int kv = (int) seed, heads = kv * (1 + rng.nextInt(2)), headDim = 2 * (2 + rng.nextInt(3));
         int hidden = 8 + 4 * rng.nextInt(3), ffn = 8 + 4 * rng.nextInt(3), vocab = 20 + rng.nextInt(20);
         ModelConfig c = ModelConfig.parse(ConfigJson.decoder(arch, hidden, 2, heads, kv, headDim, ffn, vocab, 24, seed % 2 == 1));
         // std 0.5: logits spread out, so that a wrong row or position shows far above rounding
