@@ -80,6 +80,13 @@ class CudaSimCliTest {
         return r;
     }
 
+    @Test
+    void infoNamesTheSimulatorAndItsThreadOrder() {
+        CliTest.Result r = onSim("reversed", List.of("info", "--model", model("tiny-llama").toString()));
+        assertTrue(r.out().contains("CUDA simulator") && r.out().contains("threads reversed")
+                && r.out().contains("libredengine_cudasim"), r.out());
+    }
+
     @ParameterizedTest(name = "tiny-llama, threads {0}")
     @ValueSource(strings = {"forward", "reversed", "shuffled"})
     void forwardWithGradientsGivesTheCpuResults(String order) throws IOException {
@@ -152,18 +159,18 @@ class CudaSimCliTest {
     void distillGivesTheCpuMetrics() throws IOException {
         Path data = ids("data.safetensors", 10, 8, 5);
         List<String> args = List.of("distill", "--teacher", model("tiny-llama").toString(), "--hidden-size", "32", "--init", "random",
-                "--data", data.toString(), "--seq-len", "8", "--batch", "2", "--steps", "3", "--lr", "1e-2",
-                "--val-fraction", "0.2", "--eval-every", "3", "--erank-every", "3", "--log-every", "1", "--seed", "3");
+                "--data", data.toString(), "--seq-len", "8", "--batch", "2", "--steps", "2", "--lr", "1e-2",
+                "--val-fraction", "0.2", "--eval-every", "2", "--erank-every", "2", "--log-every", "1", "--seed", "3");
         onCpu(concat(args, "--out", tmp.resolve("cpu").toString()));
         onSim("forward", concat(args, "--out", tmp.resolve("sim").toString()));
         List<String> want = Files.readAllLines(tmp.resolve("cpu/metrics.jsonl")), have = Files.readAllLines(tmp.resolve("sim/metrics.jsonl"));
         assertEquals(want.size(), have.size());
-        assertTrue(want.size() >= 3, want.toString());
+        assertTrue(want.size() >= 2, want.toString());
         int compared = 0;
         for (int i = 0; i < want.size(); i++) {
             compared += assertClose(JSON.readTree(want.get(i)), JSON.readTree(have.get(i)), 1e-4, "metrics row " + i);
         }
-        assertTrue(compared >= 3 * 3, "compared " + compared);
+        assertTrue(compared >= 2 * 3, "compared " + compared);
     }
 
     /**
