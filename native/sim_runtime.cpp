@@ -52,6 +52,33 @@ sim_switch:
     .text
 )");
 
+// ThreadSanitizer (tools/tsan-kernels.sh builds the kernels with -fsanitize=thread and this file, uninstrumented,
+// with -DSIM_TSAN=1): each CUDA thread is a TSan fiber, switched to without synchronisation, so that TSan sees
+// the threads of a block as concurrent; the happens-before edges are exactly CUDA's: a __syncthreads or warp
+// barrier (release on arrival, acquire on leaving; one sync object per barrier generation parity, so that a fast
+// thread's next arrival cannot leak into a slow thread's acquire), and block boundaries (the host's writes before
+// a block, the block's writes after it). Blocks run one after another and static __shared__ variables keep their
+// address, so blocks are ordered too: TSan sees races within a block, not between blocks.
+#if SIM_TSAN
+extern "C" {
+void* __tsan_get_current_fiber(void);
+void* __tsan_create_fiber(unsigned flags);
+void __tsan_switch_to_fiber(void* fiber, unsigned flags);
+void __tsan_acquire(void* addr);
+void __tsan_release(void* addr);
+}
+namespace {
+constexpr unsigned kTsanNoSync = 1;  // __tsan_switch_to_fiber_no_sync
+void tsan_acquire(void* addr) { __tsan_acquire(addr); }
+void tsan_release(void* addr) { __tsan_release(addr); }
+}  // namespace
+#else
+namespace {
+void tsan_acquire(void*) {}
+void tsan_release(void*) {}
+}  // namespace
+#endif
+
 namespace {
 
 constexpr std::size_t kStackBytes = 64 * 1024;  // per fiber; a guard page below each catches an overflow
@@ -73,6 +100,7 @@ struct Barrier {
     unsigned arrived = 0;
     unsigned live = 0;
     unsigned generation = 0;
+    char sync[2] = {};  // TSan sync objects of even and odd generations (unused otherwise)
 };
 
 struct Fiber {
@@ -101,27 +129,44 @@ thread_local void* scheduler_sp = nullptr;
 thread_local Launch launch;
 thread_local uint64_t progress = 0;
 thread_local std::string last_error;
+// block boundaries for TSan: the scheduler releases block_start before a block, each fiber acquires it when it
+// starts and releases block_done when it ends, and the scheduler acquires block_done after the block
+thread_local char block_start_sync, block_done_sync;
+#if SIM_TSAN
+thread_local std::vector<void*> tsan_fibers;  // one per thread slot, reused across blocks and launches
+thread_local void* tsan_scheduler = nullptr;
+#endif
 
 // Thread (and block) order of the current launch: 0 forward, 1 reversed, 2 shuffled by a generator seeded at
 // each launch (the caller passes the seed, so a run reproduces).
 thread_local int order_mode = 0;
 thread_local std::mt19937_64 rng;
 
+void to_scheduler(void** save_sp) {
+#if SIM_TSAN
+    __tsan_switch_to_fiber(tsan_scheduler, kTsanNoSync);
+#endif
+    sim_switch(save_sp, scheduler_sp);
+}
+
 void yield() {
-    sim_switch(&current->sp, scheduler_sp);
+    to_scheduler(&current->sp);
 }
 
 void arrive(Barrier& b) {
     progress++;
     unsigned gen = b.generation;
+    tsan_release(&b.sync[gen & 1]);
     if (++b.arrived == b.live) {
         b.arrived = 0;
         b.generation++;
+        tsan_acquire(&b.sync[gen & 1]);
         return;
     }
     while (b.generation == gen) {
         yield();
     }
+    tsan_acquire(&b.sync[gen & 1]);
 }
 
 // A thread that exits no longer counts towards the barriers it could have joined.
@@ -139,12 +184,14 @@ unsigned warp_of(const Fiber& f) {
 }
 
 [[noreturn]] void fiber_main() {
+    tsan_acquire(&block_start_sync);
     launch.invoke(launch.fn, launch.args);
+    tsan_release(&block_done_sync);
     current->done = true;
     leave(warp_barriers[warp_of(*current)]);
     leave(block_barrier);
     void* ignored;
-    sim_switch(&ignored, scheduler_sp);
+    to_scheduler(&ignored);
     std::abort();  // never resumed
 }
 
@@ -209,6 +256,13 @@ bool run_block(const uint3& block, unsigned threads, unsigned shared_bytes) {
         warp_barriers[i / 32].live++;
     }
     make_order(threads);
+#if SIM_TSAN
+    tsan_scheduler = __tsan_get_current_fiber();
+    while (tsan_fibers.size() < threads) {
+        tsan_fibers.push_back(__tsan_create_fiber(0));
+    }
+#endif
+    tsan_release(&block_start_sync);
     unsigned live = threads;
     while (live > 0) {
         uint64_t before = progress;
@@ -219,6 +273,9 @@ bool run_block(const uint3& block, unsigned threads, unsigned shared_bytes) {
             }
             current = &f;
             threadIdx = f.idx;
+#if SIM_TSAN
+            __tsan_switch_to_fiber(tsan_fibers[i], kTsanNoSync);
+#endif
             sim_switch(&scheduler_sp, f.sp);
             if (f.done) {
                 live--;
@@ -232,6 +289,7 @@ bool run_block(const uint3& block, unsigned threads, unsigned shared_bytes) {
         }
     }
     current = nullptr;
+    tsan_acquire(&block_done_sync);
     return true;
 }
 

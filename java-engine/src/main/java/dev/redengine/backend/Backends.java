@@ -31,8 +31,7 @@ public final class Backends {
      * without their module on the class path, they get this explanation instead of "unknown device".
      */
     private static final Map<String, String> SEPARATE_MODULES = Map.of(
-            "cuda", "the CUDA backend is not on the class path (it ships in its own module, not in the core)",
-            "cuda-sim", "the CUDA simulator backend is not on the class path (it ships in the CUDA backend's own module, not in the core)");
+            "cuda", "the CUDA backend is not on the class path (it ships in its own module, not in the core)");
 
     private final List<BackendProvider> providers;
     private final List<String> loadFailures;

@@ -36,11 +36,12 @@ final class BackendOptions {
     }
 
     /**
-     * On the CPU backend (tensors in host memory) refuses a run whose estimate exceeds the memory available, before
+     * On the CPU backend and the CUDA simulator (tensors in host memory) refuses a run whose estimate exceeds the memory available, before
      * anything is allocated, instead of a crash half-way (or the OOM killer).
      */
     void requireHostMemory(String what, long bytes, String remedy) {
-        if (provider().name().equals("cpu")) {
+        String name = provider().name();
+        if (name.equals("cpu") || name.equals("cuda-sim")) {
             HostMemory.require(what, bytes, remedy);
         }
     }

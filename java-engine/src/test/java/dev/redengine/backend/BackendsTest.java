@@ -44,8 +44,9 @@ class BackendsTest {
     @Test
     void serviceLoaderFindsEveryProviderHighestPriorityFirst() {
         List<String> names = Backends.installed().providers().stream().map(BackendProvider::name).toList();
-        assertEquals(List.of("test-unavailable", "cpu", "test-low"), names);
-        assertEquals(List.of("auto", "cpu", "test-low"), Backends.installed().choices());
+        // cuda-sim (the core's simulator provider) ranks below everything; it is a choice only where its library was built
+        assertEquals(List.of("test-unavailable", "cpu", "test-low", "cuda-sim"), names);
+        assertEquals(List.of("auto", "cpu", "test-low"), Backends.installed().choices().subList(0, 3));
     }
 
     @Test
@@ -83,7 +84,7 @@ class BackendsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cuda", "CUDA", "cuda-sim"})
+    @ValueSource(strings = {"cuda", "CUDA"})
     void cudaWithoutItsModuleSaysSo(String device) {
         String m = fails(Backends.installed(), device).getMessage();
         assertTrue(m.contains("device \"" + device + "\" is not available") && m.contains("not on the class path")
@@ -188,6 +189,6 @@ class BackendsTest {
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("cpu: CPU path: Vector API")), lines.toString());
         assertTrue(lines.contains("test-unavailable: unavailable: " + TestProviders.Unavailable.REASON), lines.toString());
         assertTrue(lines.contains("cuda: not on the class path (its own module)"), lines.toString());
-        assertTrue(lines.contains("cuda-sim: not on the class path (its own module)"), lines.toString());
+        assertTrue(lines.stream().noneMatch(l -> l.startsWith("cuda-sim: not on the class path")), lines.toString());
     }
 }

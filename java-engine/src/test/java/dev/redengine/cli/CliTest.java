@@ -131,7 +131,6 @@ class CliTest {
         String model = Fixtures.dir("tiny-llama").toString();
         assertDeviceRefused(run("forward", "--model", model, "--input", in.toString(), "--out", tmp.resolve("o.safetensors").toString(),
                 "--device", "cuda"), "cuda", "not on the class path");
-        assertDeviceRefused(run("info", "--model", model, "--device", "cuda-sim"), "cuda-sim", "not on the class path");
         assertDeviceRefused(run("train", "--model", model, "--data", in.toString(), "--seq-len", "3", "--steps", "1", "--batch", "1",
                 "--out", tmp.resolve("trained").toString(), "--device", "cuda"), "cuda", "not on the class path");
         assertDeviceRefused(run("forward", "--model", model, "--input", in.toString(), "--out", tmp.resolve("o.safetensors").toString(),

@@ -15,13 +15,13 @@ import static org.junit.jupiter.api.Assertions.fail;
  * where the simulator cannot be built: no g++ on PATH, or not Linux x86-64 (its fibers are x86-64 assembly).
  * With g++ present a missing library is a failure, not a skip.
  */
-final class SimSupport {
+public final class SimSupport {
     private SimSupport() {
     }
 
-    static final long SEED = 20261202L;
+    public static final long SEED = 20261202L;
 
-    static Path library() {
+    public static Path library() {
         Path path = Path.of(System.getProperty(SimDriver.LIBRARY_PROPERTY, "target/native/libredengine_cudasim_test.so"));
         if (Files.isRegularFile(path)) {
             return path;
@@ -38,7 +38,7 @@ final class SimSupport {
         return new SimDriver(library(), order, SEED);
     }
 
-    static CudaBackend backend(SimDriver.Order order) {
+    public static CudaBackend backend(SimDriver.Order order) {
         return new CudaBackend(driver(order));
     }
 
