@@ -108,7 +108,7 @@ class CliTest {
     @Test
     void helpListsTheDevices() {
         Result root = run("--help");
-        assertTrue(root.out.contains("Devices (--device") && root.out.contains("cuda: not on the class path"), root.out);
+        assertTrue(root.out.contains("Devices (--device") && root.out.contains("cuda-sim: not on the class path"), root.out);
         for (String command : List.of("info", "forward", "analyze", "prune", "train")) {
             Result r = run(command, "--help");
             assertEquals(0, r.code, command);
@@ -130,10 +130,10 @@ class CliTest {
         Path in = input(new int[]{1, 2, 3}, 1, 3);
         String model = Fixtures.dir("tiny-llama").toString();
         assertDeviceRefused(run("forward", "--model", model, "--input", in.toString(), "--out", tmp.resolve("o.safetensors").toString(),
-                "--device", "cuda"), "cuda", "not on the class path");
+                "--device", "cuda-sim"), "cuda-sim", "not on the class path");
         assertDeviceRefused(run("info", "--model", model, "--device", "cuda-sim"), "cuda-sim", "not on the class path");
         assertDeviceRefused(run("train", "--model", model, "--data", in.toString(), "--seq-len", "3", "--steps", "1", "--batch", "1",
-                "--out", tmp.resolve("trained").toString(), "--device", "cuda"), "cuda", "not on the class path");
+                "--out", tmp.resolve("trained").toString(), "--device", "cuda-sim"), "cuda-sim", "not on the class path");
         assertDeviceRefused(run("forward", "--model", model, "--input", in.toString(), "--out", tmp.resolve("o.safetensors").toString(),
                 "--device", "tpu"), "tpu", "unknown device");
         assertTrue(Files.notExists(tmp.resolve("o.safetensors")) && Files.notExists(tmp.resolve("trained")));
