@@ -3,6 +3,11 @@ package dev.redengine.bench;
 import dev.redengine.backend.Backend;
 import dev.redengine.backend.OptimizerScalars;
 import dev.redengine.backend.TensorArena;
+import dev.redengine.model.Activations;
+import dev.redengine.model.CausalLM;
+import dev.redengine.model.ConfigJson;
+import dev.redengine.model.ModelConfig;
+import dev.redengine.model.RandomInit;
 import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Tensor;
 
@@ -21,12 +26,15 @@ import java.util.Random;
  */
 public final class OpBench {
     /** Every op, in the order they run ("copy" first: it is the measured bandwidth peak where no table entry fits). */
-    public static final List<String> OPS = List.of("copy", "add", "rmsnorm", "swiglu", "cross_entropy", "matmul", "attention", "adamw");
+    public static final List<String> OPS = List.of("copy", "add", "rmsnorm", "swiglu", "cross_entropy", "matmul", "attention", "adamw", "train_step");
 
-    /** N tokens (one sequence for attention), width C, H heads of C / H, vocabulary V; FFN width 4C. */
-    public record Shape(int tokens, int dim, int heads, int vocab) {
+    /**
+     * N tokens (one sequence for attention and train_step), width C, H heads of C / H, vocabulary V; FFN width 4C
+     * for the single ops; train_step's Llama has L layers and FFN 8C/3 rounded to 64 (2048 at C = 768).
+     */
+    public record Shape(int tokens, int dim, int heads, int vocab, int layers) {
         public Shape {
-            if (tokens < 1 || dim < 1 || heads < 1 || vocab < 1 || dim % heads != 0) {
+            if (tokens < 1 || dim < 1 || heads < 1 || vocab < 1 || layers < 1 || dim % heads != 0) {
                 throw new IllegalArgumentException("bench shape: tokens, dim, heads and vocab must be >= 1 and heads must divide dim; got "
                         + this);
             }
@@ -34,6 +42,10 @@ public final class OpBench {
 
         int ffn() {
             return 4 * dim;
+        }
+
+        int llamaFfn() {
+            return Math.max(64, (8 * dim / 3 + 63) / 64 * 64);
         }
     }
 
@@ -191,8 +203,38 @@ public final class OpBench {
                 backend.upload(scalars, s);
                 yield new Prepared(dims(f, c), 7 * 4 * count, 0, () -> backend.adamw(p, g, m, vv, scalars, 0.9f, 0.95f, 1e-8f, 0.1f));
             }
+            case "train_step" -> trainStep(r);
             default -> throw new IllegalArgumentException("unknown op " + op);
         };
+    }
+
+    /**
+     * One training step (forward, mean cross-entropy, backward; no optimizer) of a Llama of L layers, width C, H
+     * heads (no GQA), FFN 8C/3, vocabulary V, tied head: at the defaults (768, 12, 12, 32768) Llama-124M-like,
+     * 110M parameters. Its parameters and activations live as long as the backend. Flops: 6 per weight and token
+     * for every matmul weight (the tied head counted once as a matmul), plus causal attention, forward 4 H T^2 D / 2
+     * per layer and backward twice that, as benchmarks' TrainStep counts them.
+     */
+    private Prepared trainStep(Random r) {
+        int n = shape.tokens(), c = shape.dim(), h = shape.heads(), d = c / h, l = shape.layers(), f = shape.llamaFfn(), v = shape.vocab();
+        ModelConfig config = ModelConfig.parse(ConfigJson.decoder("LlamaForCausalLM", c, l, h, h, d, f, v, Math.max(2048, n), true));
+        CausalLM model = new CausalLM(config, RandomInit.parameters(backend, config, 1, 0.02), backend);
+        Activations act = model.allocateActivations(1, n);
+        int[] ids = new int[n];
+        for (int i = 0; i < n; i++) {
+            ids[i] = r.nextInt(v);
+        }
+        model.setInput(act, ids);
+        int[] targets = CausalLM.shiftedTargets(ids, 1, n);
+        model.gradients();
+        long matmulWeights = (long) l * (4L * c * c + 3L * c * f) + (long) v * c;
+        long attention = (long) l * 3 * (4L * h * d * ((long) n * n) / 2);
+        return new Prepared(String.format(Locale.ROOT, "llama L%d C%d H%d F%d V%d, [1, %d]", l, c, h, f, v, n), 0,
+                6 * matmulWeights * n + attention, () -> {
+                    model.forward(act);
+                    model.crossEntropy(act, targets, act.logits);
+                    model.backward(act, act.logits);
+                });
     }
 
     private static String dims(int a, int b) {

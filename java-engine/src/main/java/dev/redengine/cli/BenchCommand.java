@@ -29,7 +29,7 @@ import java.util.concurrent.Callable;
 
 /** Times the ops of a Llama layer on a device and sets them against its peak (see {@link OpBench}). */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Times each op (copy, add, rmsnorm, swiglu, cross_entropy, matmul, attention, adamw) on the device: time per",
+        description = {"Times each op (copy, add, rmsnorm, swiglu, cross_entropy, matmul, attention, adamw, train_step) on the device: time per",
                 "call, GB/s or TFLOP/s, and the percentage of the device's peak (a data-sheet table for known GPUs, else the",
                 "measured copy bandwidth). Shapes are those of Llama-124M at N tokens by default. --device cuda-sim runs the",
                 "CUDA kernels on the simulator (use tiny sizes: it is slow)."})
@@ -56,6 +56,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vocab", defaultValue = "32768", description = "Vocabulary V of cross_entropy (default: ${DEFAULT-VALUE}).")
     int vocab;
 
+    @Option(names = "--layers", defaultValue = "12", description = "Layers of train_step's Llama (default: ${DEFAULT-VALUE}).")
+    int layers;
+
     @Option(names = "--warmup", defaultValue = "2", description = "Untimed calls first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
@@ -74,11 +77,12 @@ final class BenchCommand implements Callable<Integer> {
         Checks.positive("--dim", dim);
         Checks.positive("--heads", heads);
         Checks.positive("--vocab", vocab);
+        Checks.positive("--layers", layers);
         Checks.positive("--repeat", repeat);
         if (warmup < 0) {
             throw new IllegalArgumentException("--warmup must be >= 0, got " + warmup);
         }
-        OpBench.Shape shape = new OpBench.Shape(tokens, dim, heads, vocab);
+        OpBench.Shape shape = new OpBench.Shape(tokens, dim, heads, vocab, layers);
         List<String> chosen = ops.isEmpty() ? OpBench.OPS : ops.stream().map(s -> s.strip().toLowerCase(Locale.ROOT)).toList();
         for (String op : chosen) {
             if (!OpBench.OPS.contains(op)) {
@@ -153,7 +157,8 @@ final class BenchCommand implements Callable<Integer> {
         p.put("tflops", finite(peak.tflops()));
         p.put("source", peak.source());
         r.put("peak", p);
-        r.put("shape", Map.of("tokens", shape.tokens(), "dim", shape.dim(), "heads", shape.heads(), "vocab", shape.vocab()));
+        r.put("shape", Map.of("tokens", shape.tokens(), "dim", shape.dim(), "heads", shape.heads(), "vocab", shape.vocab(),
+                "layers", shape.layers()));
         List<Map<String, Object>> ops = new ArrayList<>();
         for (OpBench.Result x : results) {
             Map<String, Object> o = new LinkedHashMap<>();

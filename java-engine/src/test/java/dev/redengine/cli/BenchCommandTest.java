@@ -31,7 +31,7 @@ class BenchCommandTest {
         return new Result(code, out.toString(), err.toString());
     }
 
-    private static final String[] TINY = {"--size", "8", "--dim", "16", "--heads", "2", "--vocab", "40", "--warmup", "1", "--repeat", "2"};
+    private static final String[] TINY = {"--size", "8", "--dim", "16", "--heads", "2", "--vocab", "40", "--layers", "1", "--warmup", "1", "--repeat", "2"};
 
     private static String[] args(String device, String... more) {
         List<String> a = new ArrayList<>(List.of("bench", "--device", device));
@@ -67,6 +67,9 @@ class BenchCommandTest {
                 case "copy" -> assertEquals(2L * 4 * 8 * 64, o.get("bytes").asLong());       // read + write [N, 4C]
                 case "cross_entropy" -> assertEquals(4L * (2 * 8 * 40 + 2 * 8), o.get("bytes").asLong());
                 case "attention" -> assertEquals(2L * 2 * 2 * 8 * (8 * 9 / 2), o.get("flops").asLong()); // 2 GEMMs, causal
+                // 1 layer, C 16, FFN 64, V 40 (tied): 6 N (4C^2 + 3CF + VC) + 3 * 4 H T^2 D / 2
+                case "train_step" -> assertEquals(6L * 8 * (4 * 16 * 16 + 3 * 16 * 64 + 40 * 16) + 3L * 4 * 2 * 64 * 8 / 2,
+                        o.get("flops").asLong());
                 default -> {
                 }
             }
@@ -79,7 +82,7 @@ class BenchCommandTest {
         Result r = run(args("cpu", "--json", "--out", file.toString(), "--threads", "1"));
         assertEquals(0, r.code(), r.err());
         JsonNode json = new ObjectMapper().readTree(r.out());
-        checkReport(json, List.of("copy", "add", "rmsnorm", "swiglu", "cross_entropy", "matmul", "attention", "adamw"));
+        checkReport(json, List.of("copy", "add", "rmsnorm", "swiglu", "cross_entropy", "matmul", "attention", "adamw", "train_step"));
         assertEquals(json, new ObjectMapper().readTree(Files.readString(file)));
         assertTrue(json.get("device").asText().startsWith("cpu"), json.toString());
     }
@@ -88,10 +91,11 @@ class BenchCommandTest {
     void chosenOpsOnTheSimulatorAsATable() throws Exception {
         String lib = System.getProperty(SimDriver.LIBRARY_PROPERTY);
         assumeTrue(lib != null && Files.isRegularFile(Path.of(lib)), "no CUDA simulator library");
-        Result r = run(args("cuda-sim", "--op", "copy", "--op", "matmul", "--op", "rmsnorm", "--op", "cross_entropy", "--op", "attention"));
+        Result r = run(args("cuda-sim", "--op", "copy", "--op", "matmul", "--op", "rmsnorm", "--op", "cross_entropy", "--op", "attention",
+                "--op", "train_step"));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("cuda over cuda-sim") && r.out().contains("measured device copy bandwidth"), r.out());
-        for (String op : List.of("copy", "rmsnorm", "cross_entropy", "matmul", "attention")) {
+        for (String op : List.of("copy", "rmsnorm", "cross_entropy", "matmul", "attention", "train_step")) {
             assertTrue(r.out().lines().anyMatch(l -> l.startsWith(op + " ")), op + " missing: " + r.out());
         }
         Result j = run(args("cuda-sim", "--op", "matmul", "--op", "copy", "--json"));
