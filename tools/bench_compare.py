@@ -27,7 +27,7 @@ def main():
     ap.add_argument("--name", help="file name stem (default gpu-test-DATE-DEVICE)")
     args = ap.parse_args()
     ours = json.load(open(args.ours))
-    torch = json.load(open(args.torch))
+    torch = json.load(open(args.torch)) if os.path.exists(args.torch) else {"error": "no PyTorch result (%s)" % args.torch}
     tests = json.load(open(args.tests)) if args.tests and os.path.exists(args.tests) else None
     theirs = {o["op"]: o for o in torch.get("ops", [])}
     rows = []

@@ -6,6 +6,7 @@
 #   3. tools/torch_ops_bench.py: the same ops and shapes in PyTorch,
 #   4. tools/bench_compare.py: both side by side with ratios, JSON + Markdown (date, device) in benchmarks/results/
 #      (and in $OUT when the device tool sets it).
+# TORCH_PYTHON names the Python that has PyTorch (default python3).
 # Usage:  tools/gpu-test.sh [--device cuda|cuda-sim] [--size N] [--layers L] [--classes REGEX] [--skip-tests] [--skip-bench]
 # --device cuda-sim is the dry run for a machine without a GPU: the same tests on the CUDA simulator (needs
 # java-engine/target/native/libredengine_cudasim_test.so from native/build.sh), bench at tiny shapes, PyTorch on
@@ -87,7 +88,7 @@ if [[ $skip_bench == 0 ]]; then
     echo "== 3. PyTorch, same ops and shapes"
     tdev=cpu; [[ "$device" == cuda ]] && tdev=cuda
     reps=(--warmup 2 --repeat 10); [[ "$device" == cuda-sim ]] && reps=(--warmup 1 --repeat 2)
-    python3 tools/torch_ops_bench.py --like "$work/ours.json" --device "$tdev" "${reps[@]}" --out "$work/torch.json"
+    "${TORCH_PYTHON:-python3}" tools/torch_ops_bench.py --like "$work/ours.json" --device "$tdev" "${reps[@]}" --out "$work/torch.json"
     echo "== 4. side by side"
     out_dir=benchmarks/results
     name="gpu-test-$stamp-$device"

@@ -27,6 +27,19 @@ import sys
 import time
 
 
+def causal_attention(torch, F):
+    """F.scaled_dot_product_attention(causal) where PyTorch has it (2.0+), else the explicit eager form."""
+    if hasattr(F, "scaled_dot_product_attention"):
+        return lambda q, k, v: F.scaled_dot_product_attention(q, k, v, is_causal=True)
+
+    def explicit(q, k, v):
+        t = q.shape[-2]
+        s = (q @ k.transpose(-1, -2)) / (q.shape[-1] ** 0.5)
+        s = s.masked_fill(torch.ones(t, t, dtype=torch.bool, device=q.device).triu(1), float("-inf"))
+        return torch.softmax(s, -1) @ v
+    return explicit
+
+
 def build_ops(torch, F, dev, shape, ops):
     n, c, h, v, layers = shape["tokens"], shape["dim"], shape["heads"], shape["vocab"], shape["layers"]
     f, d = 4 * c, c // h
@@ -36,18 +49,19 @@ def build_ops(torch, F, dev, shape, ops):
         return torch.randn(*s, generator=g).to(dev)
 
     out = {}
+    # each lambda binds its tensors as default arguments: later ops reuse the names (x, w, ...)
     if "copy" in ops:
         src, dst = rnd(n, f), torch.empty(n, f, device=dev)
-        out["copy"] = lambda: dst.copy_(src)
+        out["copy"] = lambda dst=dst, src=src: dst.copy_(src)
     if "add" in ops:
         a, b, o = rnd(n, f), rnd(n, f), torch.empty(n, f, device=dev)
-        out["add"] = lambda: torch.add(a, b, out=o)
+        out["add"] = lambda a=a, b=b, o=o: torch.add(a, b, out=o)
     if "rmsnorm" in ops:
         x, w = rnd(n, c), rnd(c)
-        out["rmsnorm"] = lambda: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-5) * w
+        out["rmsnorm"] = lambda x=x, w=w: x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + 1e-5) * w
     if "swiglu" in ops:
         gt, up = rnd(n, f), rnd(n, f)
-        out["swiglu"] = lambda: F.silu(gt) * up
+        out["swiglu"] = lambda gt=gt, up=up: F.silu(gt) * up
     if "cross_entropy" in ops:
         logits = rnd(n, v).requires_grad_(True)
         t = torch.randint(0, v, (n,), generator=g).to(dev)
@@ -58,10 +72,11 @@ def build_ops(torch, F, dev, shape, ops):
         out["cross_entropy"] = ce
     if "matmul" in ops:
         x, w = rnd(n, c), rnd(f, c)
-        out["matmul"] = lambda: F.linear(x, w)
+        out["matmul"] = lambda x=x, w=w: F.linear(x, w)
     if "attention" in ops:
         q, k, vv = rnd(1, h, n, d), rnd(1, h, n, d), rnd(1, h, n, d)
-        out["attention"] = lambda: F.scaled_dot_product_attention(q, k, vv, is_causal=True)
+        attend = causal_attention(torch, F)
+        out["attention"] = lambda q=q, k=k, vv=vv: attend(q, k, vv)
     if "adamw" in ops:
         p = torch.nn.Parameter(rnd(f, c))
         p.grad = rnd(f, c)
@@ -87,6 +102,7 @@ def llama_step(torch, F, dev, n, c, h, layers, ffn, vocab, g):
               for _ in range(layers)]
     norm = nn.Parameter(torch.ones(c, device=dev))
     params = [emb, norm] + [t for b in blocks for t in b.values()]
+    attend = causal_attention(torch, F)
     inv = 1.0 / (10000 ** (torch.arange(0, d, 2, device=dev).float() / d))
     ang = torch.outer(torch.arange(n, device=dev).float(), inv)
     cos, sin = torch.cat([ang, ang], -1).cos(), torch.cat([ang, ang], -1).sin()
@@ -108,7 +124,7 @@ def llama_step(torch, F, dev, n, c, h, layers, ffn, vocab, g):
             q = rot(F.linear(y, b["q"]).view(1, n, h, d).transpose(1, 2))
             k = rot(F.linear(y, b["k"]).view(1, n, h, d).transpose(1, 2))
             vv = F.linear(y, b["v"]).view(1, n, h, d).transpose(1, 2)
-            a = F.scaled_dot_product_attention(q, k, vv, is_causal=True).transpose(1, 2).reshape(1, n, c)
+            a = attend(q, k, vv).transpose(1, 2).reshape(1, n, c)
             x = x + F.linear(a, b["o"])
             y = rms(x, b["n2"])
             x = x + F.linear(F.silu(F.linear(y, b["gate"])) * F.linear(y, b["up"]), b["down"])
