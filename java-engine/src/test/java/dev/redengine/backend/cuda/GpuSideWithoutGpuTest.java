@@ -126,6 +126,22 @@ class GpuSideWithoutGpuTest {
         assertTrue(e.getMessage().contains("libcuda.so.1") || e.getMessage().contains("CUDA"), e.getMessage());
     }
 
+    /** The simulator tests launch through PtxCheckedDriver: a launch the PTX would not take fails there too. */
+    @Test
+    void simulatorLaunchesAreCheckedAgainstThePtx() {
+        assumeTrue(PtxModules.class.getResource(PtxModules.resource("rmsnorm", 90)) != null, "no PTX in target/classes (nvcc absent)");
+        try (CudaDriver d = new PtxCheckedDriver(SimSupport.driver(SimDriver.Order.FORWARD))) {
+            d.loadModule("rmsnorm", List.of("rmsnorm_forward"));
+            CudaDriver.Ptr p = CudaDriver.Ptr.NULL;
+            // C as a float where the PTX has .u32: the simulator alone would convert or reject it differently per host ABI
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> d.launch("rmsnorm_forward", 1, 32, 0, p, p, p, p, 4f, 1e-5f));
+            assertTrue(e.getMessage().contains("rmsnorm_forward") && e.getMessage().contains(".u32"), e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> d.launch("rmsnorm_forward", 1, 2048, 0, p, p, p, p, 4, 1e-5f));
+            assertThrows(IllegalArgumentException.class, () -> d.launch("rmsnorm_forward", 1, 32, 64 * 1024, p, p, p, p, 4, 1e-5f));
+        }
+    }
+
     @Test
     void theSimulatorKeepsItsOwnMatmul() {
         CudaBackend be = SimSupport.backend(SimDriver.Order.FORWARD);
