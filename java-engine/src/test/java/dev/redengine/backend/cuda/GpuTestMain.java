@@ -88,7 +88,9 @@ public final class GpuTestMain {
             if (cls != null) {
                 long[] c = counts.get(cls);
                 c[3] = System.nanoTime() - started.getOrDefault(cls, System.nanoTime());
-                if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+                if (result.getStatus() == TestExecutionResult.Status.ABORTED) {
+                    c[2]++; // an assumption at class level (no GPU): skipped, not failed
+                } else if (result.getStatus() == TestExecutionResult.Status.FAILED) {
                     c[1]++; // the class itself failed (e.g. its backend could not open)
                 }
                 out.printf("%-48s %4d passed %4d failed %4d skipped %7.1f s%n", cls, c[0], c[1], c[2], c[3] / 1e9);
@@ -98,7 +100,12 @@ public final class GpuTestMain {
             if (id.isTest()) {
                 String owner = owner(id);
                 if (owner != null) {
-                    counts.computeIfAbsent(owner, k -> new long[4])[result.getStatus() == TestExecutionResult.Status.SUCCESSFUL ? 0 : 1]++;
+                    int slot = switch (result.getStatus()) {
+                        case SUCCESSFUL -> 0;
+                        case FAILED -> 1;
+                        case ABORTED -> 2;
+                    };
+                    counts.computeIfAbsent(owner, k -> new long[4])[slot]++;
                 }
             }
         }
