@@ -27,11 +27,12 @@ public final class Backends {
     public static final String AUTO = "auto";
 
     /**
-     * Backends that live in modules of their own, so that the core never depends on them: asked for by name
-     * without their module on the class path, they get this explanation instead of "unknown device".
+     * Devices this project has, asked for by name where their provider is not registered (a build or a provider
+     * list without them): they get this explanation instead of "unknown device".
      */
     private static final Map<String, String> SEPARATE_MODULES = Map.of(
-            "cuda", "the CUDA backend is not on the class path (it ships in its own module, not in the core)");
+            "cuda", "the CUDA backend is not on the class path (its provider is not registered here)",
+            "cuda-sim", "the CUDA simulator backend is not on the class path (its provider is not registered here)");
 
     private final List<BackendProvider> providers;
     private final List<String> loadFailures;
@@ -159,7 +160,7 @@ public final class Backends {
         }
         SEPARATE_MODULES.keySet().stream().sorted()
                 .filter(n -> providers.stream().noneMatch(p -> p.name().equals(n)))
-                .forEach(n -> lines.add(n + ": not on the class path (its own module)"));
+                .forEach(n -> lines.add(n + ": not on the class path"));
         return lines;
     }
 

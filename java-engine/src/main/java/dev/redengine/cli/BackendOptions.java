@@ -48,6 +48,32 @@ final class BackendOptions {
 
     Backend open() {
         BackendSettings s = settings();
-        return provider().open(s);
+        BackendProvider chosen = provider();
+        String note = autoFallbackNote(Backends.installed(), device, chosen);
+        if (note != null) {
+            System.err.println(note);
+        }
+        return chosen.open(s);
+    }
+
+    /**
+     * For {@code --device auto}: when a provider that outranks the one chosen is unavailable (no GPU, so the CPU
+     * runs), one line saying so and why, so that a slow CPU run on a GPU machine without its driver is not a
+     * mystery; null otherwise.
+     */
+    static String autoFallbackNote(Backends backends, String device, BackendProvider chosen) {
+        if (!Backends.AUTO.equalsIgnoreCase(device.strip())) {
+            return null;
+        }
+        for (BackendProvider p : backends.providers()) {
+            if (p == chosen || p.priority() <= chosen.priority()) {
+                break;
+            }
+            BackendProvider.Availability a = p.availability();
+            if (!a.available()) {
+                return "note: --device auto: " + p.name() + " is not available (" + a.reason() + "); running on " + chosen.name();
+            }
+        }
+        return null;
     }
 }

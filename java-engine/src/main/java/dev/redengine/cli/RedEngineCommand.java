@@ -15,7 +15,7 @@ import java.io.UncheckedIOException;
 @Command(name = "red-engine", mixinStandardHelpOptions = true, version = "red-engine 0.1.0",
         description = "Prune and distill Llama/Qwen models without losing their reasoning.",
         subcommands = {InfoCommand.class, ForwardCommand.class, AnalyzeCommand.class, PruneCommand.class, TrainCommand.class, DistillCommand.class,
-                GenerateCommand.class, EvalCommand.class, DemoCommand.class,
+                GenerateCommand.class, EvalCommand.class, DemoCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class RedEngineCommand {
 

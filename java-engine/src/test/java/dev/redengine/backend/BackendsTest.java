@@ -44,9 +44,11 @@ class BackendsTest {
     @Test
     void serviceLoaderFindsEveryProviderHighestPriorityFirst() {
         List<String> names = Backends.installed().providers().stream().map(BackendProvider::name).toList();
-        // cuda-sim (the core's simulator provider) ranks below everything; it is a choice only where its library was built
-        assertEquals(List.of("test-unavailable", "cpu", "test-low", "cuda-sim"), names);
-        assertEquals(List.of("auto", "cpu", "test-low"), Backends.installed().choices().subList(0, 3));
+        // cuda (priority 100) and cuda-sim (below everything: a choice only where its library was built) are the core's
+        assertEquals(List.of("test-unavailable", "cuda", "cpu", "test-low", "cuda-sim"), names);
+        if (!Backends.installed().providers().get(1).availability().available()) {
+            assertEquals(List.of("auto", "cpu", "test-low"), Backends.installed().choices().subList(0, 3));
+        }
     }
 
     @Test
@@ -84,11 +86,14 @@ class BackendsTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"cuda", "CUDA"})
-    void cudaWithoutItsModuleSaysSo(String device) {
-        String m = fails(Backends.installed(), device).getMessage();
+    @ValueSource(strings = {"cuda", "CUDA", "cuda-sim"})
+    void cudaWithoutItsProviderSaysSo(String device) {
+        // a provider list without the CUDA providers (an embedding application's, say)
+        Backends cpuOnly = new Backends(Backends.installed().providers().stream()
+                .filter(p -> !p.name().startsWith("cuda")).toList());
+        String m = fails(cpuOnly, device).getMessage();
         assertTrue(m.contains("device \"" + device + "\" is not available") && m.contains("not on the class path")
-                && m.contains("own module") && m.contains("choose one of: auto, cpu, test-low"), m);
+                && m.contains("provider is not registered") && m.contains("choose one of: auto, cpu, test-low"), m);
     }
 
     @Test
@@ -188,7 +193,9 @@ class BackendsTest {
         List<String> lines = Backends.installed().describe();
         assertTrue(lines.stream().anyMatch(l -> l.startsWith("cpu: CPU path: Vector API")), lines.toString());
         assertTrue(lines.contains("test-unavailable: unavailable: " + TestProviders.Unavailable.REASON), lines.toString());
-        assertTrue(lines.contains("cuda: not on the class path (its own module)"), lines.toString());
-        assertTrue(lines.stream().noneMatch(l -> l.startsWith("cuda-sim: not on the class path")), lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("cuda: unavailable: no usable GPU") || l.startsWith("cuda: GPU through")),
+                lines.toString());
+        assertTrue(lines.stream().anyMatch(l -> l.startsWith("cuda-sim: ")), lines.toString());
+        assertTrue(lines.stream().noneMatch(l -> l.contains("not on the class path")), lines.toString());
     }
 }

@@ -39,7 +39,7 @@ public abstract class HfGoldenTest {
 
     @AfterAll
     void close() {
-        if (be != null) { // null when createBackend skipped the class (e.g. no simulator here)
+        if (be != null) { // null when createBackend skipped the class (no simulator, no GPU)
             be.close();
         }
     }

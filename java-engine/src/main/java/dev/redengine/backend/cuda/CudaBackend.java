@@ -30,6 +30,8 @@ public final class CudaBackend implements Backend {
 
     private final CudaDriver driver;
     private final DeviceArena arena;
+    /** cuBLAS for matmul on a GPU; null on the simulator, where our own SGEMM kernel runs (see {@link #gemm}). */
+    private final ColumnMajorSgemm blas;
 
     public CudaBackend(CudaDriver driver) {
         this.driver = driver;
@@ -50,6 +52,22 @@ public final class CudaBackend implements Backend {
         driver.loadModule("bias", List.of("add_bias", "bias_backward_partial", "bias_backward_reduce"));
         driver.loadModule("elementwise", List.of("cast_float_dtypes", "add_elementwise", "scale_elementwise"));
         this.arena = new DeviceArena();
+        this.blas = gemm(driver);
+    }
+
+    /**
+     * cuBLAS when the driver is a GPU's and libcublas loads; otherwise null, and matmul runs native/matmul.cu (the
+     * simulator, or a GPU machine without the CUDA toolkit's libraries: slower, same results within tolerance).
+     */
+    private static ColumnMajorSgemm gemm(CudaDriver driver) {
+        if (driver instanceof GpuDriver gpu) {
+            try {
+                return gpu.cublas();
+            } catch (IllegalStateException e) {
+                System.err.println("note: " + e.getMessage() + "; matmul runs red-engine's own SGEMM kernel");
+            }
+        }
+        return null;
     }
 
     public CudaDriver driver() {
@@ -58,7 +76,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String name() {
-        return "cuda over " + driver.name();
+        return "cuda over " + driver.name() + (blas != null ? ", matmul by cuBLAS" : "");
     }
 
     @Override
@@ -303,6 +321,10 @@ public final class CudaBackend implements Backend {
                     + (transB ? "^T" : "") + ")");
         }
         if (m == 0 || n == 0) {
+            return;
+        }
+        if (blas != null) {
+            RowMajorGemm.matmul(blas, f32(c).address(), f32(a).address(), ac, transA, f32(b).address(), bc, transB, m, n, k, alpha, beta);
             return;
         }
         int blocks = KernelLaunches.matmulBlocks(m, n);

@@ -38,8 +38,9 @@ public final class SimSupport {
         return new SimDriver(library(), order, SEED);
     }
 
+    /** The backend over the simulator, every launch also checked against the jar's PTX ({@link PtxCheckedDriver}). */
     public static CudaBackend backend(SimDriver.Order order) {
-        return new CudaBackend(driver(order));
+        return new CudaBackend(new PtxCheckedDriver(driver(order)));
     }
 
     private static boolean onPath(String tool) {
