@@ -61,4 +61,17 @@ class LossWeightsTest {
         assertEquals(selects ? dev.redengine.compress.NormInit.TEACHER : dev.redengine.compress.NormInit.ONES,
                 StudentInit.defaultGains(m));
     }
+
+    /** LRC's loss (which RED trains with) for projection students, logit distillation plus CE for the others. */
+    @Test
+    void defaultsDependOnWhatTrains() {
+        LossWeights lrc = LossWeights.defaultFor(true), all = LossWeights.defaultFor(false);
+        assertEquals(List.of(LossTerm.CE, LossTerm.KL, LossTerm.CLONE), lrc.terms());
+        assertEquals(List.of(LossTerm.CE, LossTerm.KL), all.terms());
+        for (LossTerm t : lrc.terms()) {
+            assertEquals(1.0, lrc.weight(t), t.key());
+        }
+        assertEquals(1.0, all.weight(LossTerm.KL));
+        assertEquals(1.0, all.weight(LossTerm.CE));
+    }
 }

@@ -20,6 +20,7 @@ import java.util.SplittableRandom;
 import java.util.stream.IntStream;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -150,5 +151,22 @@ class StudentInitTest {
         new StudentInit.Request(InitMethod.minitron, 8, 12, 2, NormInit.TEACHER, 0, false);
         new StudentInit.Request(InitMethod.random, 8, null, null, NormInit.ONES, 0, true);
         new StudentInit.Request(InitMethod.red, 8, null, null, NormInit.ONES, 0, true);
+    }
+
+    /** What trains: the projection student when there is one and projections train, else a flat copy of the weights. */
+    @Test
+    void toStudentGivesTheProjectionStudentOrAFlatCopyOfTheWeights() throws IOException {
+        StudentInit.Built projected = build(InitMethod.red, 8, null, null, true);
+        assertTrue(projected.toStudent(true, be) instanceof ProjectionStudent);
+        Student folded = projected.toStudent(false, be);     // every weight of the folded student trains
+        FullStudent f = assertInstanceOf(FullStudent.class, folded);
+        assertArrayEquals(projected.channels(), f.keptChannels());
+        assertEquals(projected.weights().asMap().keySet(), f.model().parameters().asMap().keySet());
+        for (String name : projected.weights().asMap().keySet()) {
+            assertArrayEquals(be.downloadFloats(projected.weights().get(name)),
+                    be.downloadFloats(f.model().parameters().get(name)), name);
+        }
+        StudentInit.Built pruned = build(InitMethod.red, 8, null, null, false);   // no projection student was built
+        assertInstanceOf(FullStudent.class, pruned.toStudent(true, be));
     }
 }

@@ -1,0 +1,55 @@
+package dev.redengine.eval;
+
+import dev.redengine.data.CalibrationSet;
+import dev.redengine.data.HfTokenizer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.OptionalInt;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The edges ChainCorpusTest and ChainTaskSettingsTest leave open: the exact bound, the source label, zero distractors. */
+class ChainCorpusEdgesTest {
+    @TempDir
+    Path dir;
+
+    /**
+     * The bound is tight in form: the shortest text a problem could have, written out (every statement a
+     * constant "x=3", the query, a one-digit answer), has exactly that many characters.
+     */
+    @ParameterizedTest(name = "depth {0}, {1} distractors")
+    @CsvSource({"1, 0", "1, 2", "3, 1", "8, 2", "5, 4"})
+    void shortestTextIsTheShortestConceivableProblem(int depth, int distractors) {
+        String[] statements = new String[depth + 1 + distractors];
+        java.util.Arrays.fill(statements, "x=3");
+        String shortest = String.join(";", statements) + ";x=?" + "5";
+        ChainCorpus corpus = new ChainCorpus(new ChainTask(distractors, false), new DepthRange(depth, depth));
+        assertEquals(shortest.length(), corpus.shortestText(depth));
+    }
+
+    @Test
+    void theSourceSaysWhetherStatementsAreShuffled() throws Exception {
+        try (HfTokenizer tok = HfTokenizer.load(ChainCorpusTest.TOKENIZER)) {
+            CalibrationSet plain = new ChainCorpus(new ChainTask(1, false), new DepthRange(1, 2))
+                    .sequences(3, 2, 16, tok, OptionalInt.of(0), 44);
+            CalibrationSet shuffled = new ChainCorpus(new ChainTask(1, true), new DepthRange(1, 2))
+                    .sequences(3, 2, 16, tok, OptionalInt.of(0), 44);
+            assertTrue(plain.source().contains("1 distractors") && !plain.source().contains("shuffled"), plain.source());
+            assertTrue(shuffled.source().contains("1 distractors, shuffled"), shuffled.source());
+        }
+    }
+
+    @Test
+    void zeroDistractorsIsAValidSetting() throws Exception {
+        Files.writeString(dir.resolve(ChainTaskSettings.FILE), "{\"distractors\": 0}");
+        assertEquals(0, ChainTaskSettings.read(dir).distractors());
+        assertFalse(ChainTaskSettings.read(dir).shuffle());
+    }
+}
