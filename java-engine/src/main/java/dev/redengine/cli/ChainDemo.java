@@ -16,6 +16,7 @@ import dev.redengine.eval.EffectiveRank;
 import dev.redengine.eval.Perplexity;
 import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
+import dev.redengine.model.LossMask;
 import dev.redengine.train.AdamW;
 import dev.redengine.train.LrSchedule;
 
@@ -44,13 +45,14 @@ final class ChainDemo {
     }
 
     /**
-     * Everything that fixes the result. loss: null for each student kind's distill default. calibSamples sequences
-     * of seqLen tokens calibrate red and minitron; valBatches batches of the validation text give val CE, the
-     * first of them eRank.
+     * Everything that fixes the result. loss: null for each student kind's distill default. trainQueries and mask:
+     * the teacher's training text and loss mask (its chain_task.json), which the students' text and logit losses
+     * follow, and val CE counts. calibSamples sequences of seqLen tokens calibrate red and minitron; valBatches
+     * batches of the validation text give val CE, the first of them eRank.
      */
     record Settings(List<StudentPlan> students, int steps, int batch, int seqLen, double lr, String loss, DepthRange depths,
-                    int n, ChainTask task, DepthRange trainDepths, DemoSeeds seeds, long projectionSeed,
-                    int calibSamples, int calibBatch, int valBatches) {
+                    int n, ChainTask task, DepthRange trainDepths, int trainQueries, LossMask mask, DemoSeeds seeds,
+                    long projectionSeed, int calibSamples, int calibBatch, int valBatches) {
         /**
          * Units of work of a distillation step, against one evaluated problem: measured on a d 128 x 4-layer teacher
          * on 2 cores, a step of 16 x 128 tokens cost about as much as 20 greedy answers (a short prompt's forward and
@@ -122,7 +124,7 @@ final class ChainDemo {
         teacher.setInput(a, val.getFirst());
         teacher.forward(a);
         double[] ranks = Distiller.hiddenStateRanks(teacher, a, erank);
-        double ce = Perplexity.of(teacher, data.validation(), s.batch()).meanLoss();
+        double ce = Perplexity.of(teacher, data.validation(), s.batch(), s.mask()).meanLoss();
         DemoResult.Measurement m = new DemoResult.Measurement(acc, ranks, ce);
         DemoResult r = new DemoResult(teacherName, "teacher", 1, teacher.config().hiddenSize(), teacher.parameters().count(),
                 0, "", m, m, (System.nanoTime() - t0) / 1e9);
@@ -139,7 +141,7 @@ final class ChainDemo {
                 StudentInit.defaultGains(st.init()), s.projectionSeed(), projections), teacher, data::calibration, s.calibBatch());
         Student student = built.toStudent(projections, be);
         LossWeights loss = s.loss() != null ? LossWeights.parse(s.loss()) : LossWeights.defaultFor(projections);
-        Distiller d = new Distiller(teacher, student, new Distiller.Settings(loss, 1f, 1, false),
+        Distiller d = new Distiller(teacher, student, new Distiller.Settings(loss, 1f, 1, false, s.mask()),
                 new AdamW.Settings(0.9f, 0.95f, 1e-8f, 0f, 1f),
                 new LrSchedule(s.lr(), (int) Math.round(0.05 * s.steps()), s.steps(), 0.1, LrSchedule.Decay.LINEAR),
                 s.batch(), s.seqLen(), READ_EVERY);

@@ -16,6 +16,7 @@ import dev.redengine.io.AtomicFiles;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.io.OutputFolder;
 import dev.redengine.model.CausalLM;
+import dev.redengine.model.LossMask;
 import dev.redengine.model.ModelConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -175,8 +176,9 @@ final class DemoCommand implements Callable<Integer> {
         if (out != null) {
             OutputFolder.check("--out", out, overwrite, List.of(teacherDir));
         }
+        LossMask mask = LossMarker.of(trained.lossAfter(), trained.lossSpan(), teacherDir);
         ChainDemo.Settings settings = new ChainDemo.Settings(students, steps, batch, seqLen, lr, loss, range, n, task,
-                trained.trainDepths(), seeds, seed, CALIB_SAMPLES, CALIB_BATCH, VAL_BATCHES);
+                trained.trainDepths(), trained.trainQueries(), mask, seeds, seed, CALIB_SAMPLES, CALIB_BATCH, VAL_BATCHES);
         PrintWriter log = spec.commandLine().getErr(), stdout = spec.commandLine().getOut();
         log.printf("demo: teacher %s (d %d, %d layers); students %s; %d steps x %d x %d tokens each; %d problems per depth %d-%d%n",
                 teacherDir, config.hiddenSize(), config.numLayers(), students.stream().map(ChainDemo.StudentPlan::name).toList(),
@@ -213,7 +215,7 @@ final class DemoCommand implements Callable<Integer> {
     private static ChainDemo.Data data(ChainDemo.Settings s, Path teacherDir, ModelConfig config, HfTokenizer tok)
             throws java.io.IOException {
         OptionalInt eos = CalibrationLoader.eosId(teacherDir, config, tok);
-        ChainCorpus corpus = new ChainCorpus(s.task(), s.trainDepths());
+        ChainCorpus corpus = new ChainCorpus(s.task(), s.trainDepths(), s.trainQueries());
         int vocab = config.vocabSize();
         return new ChainDemo.Data(
                 corpus.sequences(s.seeds().train(), s.steps() * s.batch(), s.seqLen(), tok, eos, vocab).sequences(),
@@ -232,6 +234,8 @@ final class DemoCommand implements Callable<Integer> {
                 .put("depths", s.depths().from() + "-" + s.depths().to()).put("n", s.n())
                 .put("distractors", s.task().distractors()).put("shuffle", s.task().shuffle())
                 .put("train_depths", s.trainDepths().from() + "-" + s.trainDepths().to())
+                .put("train_queries", s.trainQueries())
+                .put("loss_mask", s.mask().masksAnything() ? "after token " + s.mask().marker() + ", span " + s.mask().span() : "none")
                 .put("seed", seed).put("eval_seed", s.seeds().eval()).put("train_seed", s.seeds().train())
                 .put("calibration_seed", s.seeds().calibration()).put("validation_seed", s.seeds().validation())
                 .put("calibration_sequences", s.calibSamples()).put("validation_sequences", s.valBatches() * s.batch())

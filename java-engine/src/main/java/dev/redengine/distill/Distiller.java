@@ -7,8 +7,10 @@ import dev.redengine.eval.Matrix;
 import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
 import dev.redengine.model.ModelConfig;
+import dev.redengine.tensor.DType;
 import dev.redengine.tensor.Tensor;
 import dev.redengine.train.AdamW;
+import dev.redengine.model.LossMask;
 import dev.redengine.train.LrSchedule;
 
 import java.util.ArrayList;
@@ -31,9 +33,20 @@ import java.util.Map;
  * step. The only exception is {@code skipNonFinite}, which reads the non-finite flag after every step.
  */
 public final class Distiller {
-    /** How the loss is composed and how many micro-batches make a step. */
-    public record Settings(LossWeights loss, float temperature, int gradAccum, boolean skipNonFinite) {
+    /**
+     * How the loss is composed and how many micro-batches make a step. mask picks the positions the logit terms
+     * (CE and KL) and the validation count: with a marker, only the prediction after it (a student is distilled on
+     * the answers of a teacher trained on its answers alone, whose other predictions were never trained); the
+     * activation terms always compare every position.
+     */
+    public record Settings(LossWeights loss, float temperature, int gradAccum, boolean skipNonFinite, LossMask mask) {
+        /** Every position counts. */
+        public Settings(LossWeights loss, float temperature, int gradAccum, boolean skipNonFinite) {
+            this(loss, temperature, gradAccum, skipNonFinite, LossMask.ALL);
+        }
+
         public Settings {
+            java.util.Objects.requireNonNull(mask, "mask");
             if (!(temperature > 0) || !Float.isFinite(temperature)) {
                 throw new IllegalArgumentException("--temperature must be a finite number > 0, got " + temperature);
             }
@@ -53,7 +66,8 @@ public final class Distiller {
 
     /**
      * The loss on held-out data: the student's next-token cross-entropy, KL(teacher || student) at T = 1, and the
-     * teacher's own cross-entropy (the floor the student is distilled towards).
+     * teacher's own cross-entropy (the floor the student is distilled towards); tokens: the positions the KL is a
+     * mean over (all, or those the loss mask keeps).
      */
     public record Validation(double ce, double kl, double teacherCe, long tokens) {
     }
@@ -78,6 +92,7 @@ public final class Distiller {
     private final Tensor evalSums;           // [3] validation: student cross-entropy, KL, teacher cross-entropy sums
     private final Tensor gradAcc;            // [N, V] the logit terms' gradients but the last, or null
     private final Tensor gradTmp;            // [N, V] one of them, with 3 logit terms, or null
+    private final Tensor rowMask;            // int32 [N] the positions the KL counts, or null when all count
     private final int[] rowStep;             // host: which step each queued row holds
     private final long[][] rowCounts;        // host: [capacity][K] tokens each term's sum is over
     private final boolean[] rowSkipped;
@@ -118,6 +133,7 @@ public final class Distiller {
         int n = batch * seqLen;
         this.gradAcc = logitTerms.size() >= 2 ? be.allocate(n, sc.vocabSize()) : null;
         this.gradTmp = logitTerms.size() >= 3 ? be.allocate(n, sc.vocabSize()) : null;
+        this.rowMask = settings.mask().masksAnything() ? be.allocate(DType.I32, n) : null;
         this.rowStep = new int[capacity];
         this.rowCounts = new long[capacity][terms.size()];
         this.rowSkipped = new boolean[capacity];
@@ -239,6 +255,9 @@ public final class Distiller {
             be.zero(acts.logits);                         // no logit term: no gradient reaches the logits
             return;
         }
+        int[] targets = settings.mask().targets(ids, acts.batch, acts.seqLen);
+        int targetCount = count(targets);
+        int rows = uploadRowMask(ids);
         for (int i = 0; i < logitTerms.size(); i++) {
             LossTerm t = logitTerms.get(i);
             boolean last = i == logitTerms.size() - 1;
@@ -247,16 +266,14 @@ public final class Distiller {
             Tensor sum = termSums.viewAt(k, 1);
             double w = settings.loss().weight(t);
             if (t == LossTerm.CE) {
-                int[] targets = CausalLM.shiftedTargets(ids, acts.batch, acts.seqLen);
-                int count = (int) Arrays.stream(targets).filter(x -> x >= 0).count();
                 be.upload(acts.targets, targets);
                 be.crossEntropy(acts.losses, sum, dst, acts.logits, acts.targets,
-                        (float) (w / ((double) count * settings.gradAccum())));
-                counts[k] += count;
+                        (float) (w / ((double) targetCount * settings.gradAccum())));
+                counts[k] += targetCount;
             } else {
-                be.klDivergence(acts.losses, sum, dst, acts.logits, teacherActs.logits, null, settings.temperature(),
-                        t == LossTerm.REVERSE_KL, (float) (w / ((double) n * settings.gradAccum())));
-                counts[k] += n;
+                be.klDivergence(acts.losses, sum, dst, acts.logits, teacherActs.logits, rowMask, settings.temperature(),
+                        t == LossTerm.REVERSE_KL, (float) (w / ((double) rows * settings.gradAccum())));
+                counts[k] += rows;
             }
             if (i >= 2) {
                 be.accumulate(gradAcc, gradTmp);
@@ -265,6 +282,40 @@ public final class Distiller {
                 be.accumulate(acts.logits, gradAcc);
             }
         }
+    }
+
+    private static int count(int[] targets) {
+        int c = 0;
+        for (int x : targets) {
+            c += x >= 0 ? 1 : 0;
+        }
+        if (c == 0) {
+            throw new IllegalArgumentException("a micro-batch has no position to count: every target is masked or ignored");
+        }
+        return c;
+    }
+
+    /**
+     * With a marker: uploads rowMask [N] (1 at the positions the mask keeps) and returns how many rows it selects;
+     * the KL has no target, so a kept position at the end of a row counts too. Without one: N, every row.
+     */
+    private int uploadRowMask(int[] ids) {
+        if (rowMask == null) {
+            return ids.length;
+        }
+        boolean[] kept = settings.mask().positions(ids, acts.batch, acts.seqLen);
+        int[] m = new int[ids.length];
+        int rows = 0;
+        for (int i = 0; i < ids.length; i++) {
+            m[i] = kept[i] ? 1 : 0;
+            rows += m[i];
+        }
+        if (rows == 0) {
+            throw new IllegalArgumentException("a micro-batch holds no token " + settings.mask().marker()
+                    + " (the loss mask's marker): nothing to distil on");
+        }
+        be.upload(rowMask, m);
+        return rows;
     }
 
     /**
@@ -320,13 +371,13 @@ public final class Distiller {
             teacher.forward(teacherActs);
             model.setInput(acts, ids);
             model.forward(acts);
-            int[] targets = CausalLM.shiftedTargets(ids, acts.batch, acts.seqLen);
+            int[] targets = settings.mask().targets(ids, acts.batch, acts.seqLen);
             be.upload(acts.targets, targets);
             be.crossEntropy(acts.losses, evalSums.viewAt(0, 1), null, acts.logits, acts.targets, 0f);
-            be.klDivergence(acts.losses, evalSums.viewAt(1, 1), null, acts.logits, teacherActs.logits, null, 1f, false, 0f);
+            tokens += uploadRowMask(ids);
+            be.klDivergence(acts.losses, evalSums.viewAt(1, 1), null, acts.logits, teacherActs.logits, rowMask, 1f, false, 0f);
             be.crossEntropy(acts.losses, evalSums.viewAt(2, 1), null, teacherActs.logits, acts.targets, 0f);
-            ceCount += Arrays.stream(targets).filter(x -> x >= 0).count();
-            tokens += ids.length;
+            ceCount += count(targets);
         }
         float[] sums = be.downloadFloats(evalSums);
         return new Validation(sums[0] / (double) ceCount, sums[1] / (double) tokens, sums[2] / (double) ceCount, tokens);

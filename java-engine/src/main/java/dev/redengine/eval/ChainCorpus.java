@@ -12,24 +12,35 @@ import java.util.OptionalInt;
 /**
  * Chain-task text generated in memory and packed into token sequences, the way {@code --data}/{@code --calib}
  * files are ({@link CalibrationLoader#fromDocuments}: documents joined with EOS, cut into sequences of exactly T
- * tokens). The documents are training documents ({@link ChainProblem#text}: prompt and answer) of every depth in
+ * tokens). The documents are training documents ({@link ChainTask#trainingTexts}: prompt and answer, then queries - 1
+ * more queries of the same program when queries > 1) of every depth in
  * {@code depths}, interleaved round-robin so that every packed sequence mixes depths; depth d's i-th problem is
  * {@code task.problems(seed, d, ...)}'s i-th, so a seed gives the text tools/make_chain_task.py writes for it,
  * in another order.
  */
-public record ChainCorpus(ChainTask task, DepthRange depths) {
+public record ChainCorpus(ChainTask task, DepthRange depths, int queries) {
 
-    /** perDepth problems of every depth: problem i of each depth in turn. */
+    public ChainCorpus {
+        if (queries < 1) {
+            throw new IllegalArgumentException("queries must be >= 1, got " + queries);
+        }
+    }
+
+    /** Plain training documents: prompt and answer, one query per program. */
+    public ChainCorpus(ChainTask task, DepthRange depths) {
+        this(task, depths, 1);
+    }
+
+    /** perDepth problems of every depth: problem i of each depth in turn, with the corpus's queries. */
     public List<CalibrationLoader.Document> documents(long seed, int perDepth) {
-        List<List<ChainProblem>> byDepth = new ArrayList<>();
+        List<List<String>> byDepth = new ArrayList<>();
         for (int d = depths.from(); d <= depths.to(); d++) {
-            byDepth.add(task.problems(seed, d, perDepth));
+            byDepth.add(task.trainingTexts(seed, d, perDepth, queries));
         }
         List<CalibrationLoader.Document> docs = new ArrayList<>();
         for (int i = 0; i < perDepth; i++) {
-            for (List<ChainProblem> problems : byDepth) {
-                ChainProblem p = problems.get(i);
-                docs.add(new CalibrationLoader.Document(p.text(), "depth " + p.depth() + " problem " + i));
+            for (int d = 0; d < byDepth.size(); d++) {
+                docs.add(new CalibrationLoader.Document(byDepth.get(d).get(i), "depth " + (depths.from() + d) + " problem " + i));
             }
         }
         return docs;
@@ -45,7 +56,8 @@ public record ChainCorpus(ChainTask task, DepthRange depths) {
         long perRound = (long) (depths.to() - depths.from() + 1) * shortestText(depths.from());
         int perDepth = Math.toIntExact(need / perRound + 1);
         String source = "chain task (seed " + seed + ", depths " + depths.from() + "-" + depths.to() + ", "
-                + task.distractors() + " distractors" + (task.shuffle() ? ", shuffled" : "") + ")";
+                + task.distractors() + " distractors" + (task.shuffle() ? ", shuffled" : "")
+                + (queries > 1 ? ", up to " + queries + " queries per program" : "") + ")";
         return CalibrationLoader.fromDocuments(source, documents(seed, perDepth), tok, eos, vocabSize, sequences, seqLen);
     }
 

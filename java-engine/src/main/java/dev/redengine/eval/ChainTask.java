@@ -21,6 +21,8 @@ import java.util.List;
 public record ChainTask(int distractors, boolean shuffle) {
     public static final int MODULUS = 10;
     public static final int MAX_DEPTH = 20;
+    /** Seeds the extra queries' generator apart from the problem's ("Query" in ASCII), as tools/make_chain_task.py does. */
+    static final long QUERY_SALT = 0x5175657279L;
 
     public ChainTask {
         if (distractors < 0) {
@@ -36,6 +38,49 @@ public record ChainTask(int distractors, boolean shuffle) {
             out.add(problem(seeds.next(), depth));
         }
         return out;
+    }
+
+    /**
+     * Training texts with queries, the twin of tools/make_chain_task.py --queries: problem i is the i-th of
+     * {@link #problems}, its text followed by min(queries - 1, all) queries ";v=?x" of the program's other
+     * variables, each once. An intermediate chain variable is a shallower sub-problem, so a model trained on these
+     * sees an answer every few tokens instead of one per program. queries 1: the plain texts.
+     */
+    public List<String> trainingTexts(long seed, int depth, int n, int queries) {
+        if (queries < 1) {
+            throw new IllegalArgumentException("queries must be >= 1, got " + queries);
+        }
+        SplitMix64 seeds = new SplitMix64(seed + depth);
+        List<String> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            long s = seeds.next();
+            ChainProblem p = problem(s, depth);
+            out.add(queries == 1 ? p.text() : p.text() + extraQueries(s, p, queries - 1));
+        }
+        return out;
+    }
+
+    /**
+     * The queries after the answer: the other variables' names sorted, shuffled by SplitMix64(seed ^ QUERY_SALT),
+     * the first k of them, each with its value.
+     */
+    private static String extraQueries(long seed, ChainProblem p, int k) {
+        ChainSolver.Program program = ChainSolver.parse(p.prompt());
+        char asked = program.query();
+        List<Character> names = new ArrayList<>();
+        for (ChainSolver.Statement st : program.statements()) {
+            if (st.target() != asked) {
+                names.add(st.target());
+            }
+        }
+        Character[] sorted = names.stream().sorted().toArray(Character[]::new);
+        shuffle(new SplitMix64(seed ^ QUERY_SALT), sorted);
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < Math.min(k, sorted.length); i++) {
+            int value = ChainSolver.solve(new ChainSolver.Program(program.statements(), sorted[i]));
+            out.append(';').append(sorted[i]).append("=?").append(value);
+        }
+        return out.toString();
     }
 
     public ChainProblem problem(long seed, int depth) {

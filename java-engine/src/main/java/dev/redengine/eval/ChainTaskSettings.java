@@ -10,12 +10,16 @@ import java.nio.file.Path;
 
 /**
  * The chain-task settings a model was trained on, from {@code chain_task.json} in its folder, e.g.
- * {@code {"distractors": 2, "shuffle": false, "train_depths": "1-8", "train_seed": 1000}}. A folder without the
- * file gets the task's defaults (2 distractors, in order, depths 1-8) and no training seed. Every key is optional.
+ * {@code {"distractors": 2, "shuffle": false, "train_depths": "1-3", "train_seed": 1000, "train_queries": 26,
+ * "loss_after": "?", "loss_span": 2}}: the data (tools/make_chain_task.py --depths --distractors --seed --queries)
+ * and the loss mask (train --loss-after --loss-span; none when loss_after is absent). A folder without the file
+ * gets the task's defaults (2 distractors, in order, depths 1-8, one query, every token counted) and no training
+ * seed. Every key is optional.
  */
-public record ChainTaskSettings(int distractors, boolean shuffle, DepthRange trainDepths, Long trainSeed) {
+public record ChainTaskSettings(int distractors, boolean shuffle, DepthRange trainDepths, Long trainSeed, int trainQueries,
+                                String lossAfter, int lossSpan) {
     public static final String FILE = "chain_task.json";
-    public static final ChainTaskSettings DEFAULTS = new ChainTaskSettings(2, false, new DepthRange(1, 8), null);
+    public static final ChainTaskSettings DEFAULTS = new ChainTaskSettings(2, false, new DepthRange(1, 8), null, 1, null, 1);
 
     public static ChainTaskSettings read(Path modelDir) throws IOException {
         Path f = modelDir.resolve(FILE);
@@ -32,7 +36,8 @@ public record ChainTaskSettings(int distractors, boolean shuffle, DepthRange tra
             throw new IllegalArgumentException(f + ": expected a JSON object");
         }
         JsonNode d = root.path("distractors"), s = root.path("shuffle"), depths = root.path("train_depths"),
-                seed = root.path("train_seed");
+                seed = root.path("train_seed"), queries = root.path("train_queries"), after = root.path("loss_after"),
+                span = root.path("loss_span");
         if (!d.isMissingNode() && !(d.canConvertToInt() && d.isIntegralNumber() && d.asInt() >= 0)) {
             throw new IllegalArgumentException(f + ": distractors = " + d + " (expected an integer >= 0)");
         }
@@ -45,6 +50,18 @@ public record ChainTaskSettings(int distractors, boolean shuffle, DepthRange tra
         if (!seed.isMissingNode() && !(seed.isIntegralNumber() && seed.canConvertToLong())) {
             throw new IllegalArgumentException(f + ": train_seed = " + seed + " (expected an integer)");
         }
+        if (!queries.isMissingNode() && !(queries.canConvertToInt() && queries.isIntegralNumber() && queries.asInt() >= 1)) {
+            throw new IllegalArgumentException(f + ": train_queries = " + queries + " (expected an integer >= 1)");
+        }
+        if (!after.isMissingNode() && !(after.isTextual() && !after.asText().isEmpty())) {
+            throw new IllegalArgumentException(f + ": loss_after = " + after + " (expected the marker's text, e.g. \"?\")");
+        }
+        if (!span.isMissingNode() && !(span.canConvertToInt() && span.isIntegralNumber() && span.asInt() >= 1)) {
+            throw new IllegalArgumentException(f + ": loss_span = " + span + " (expected an integer >= 1)");
+        }
+        if (!span.isMissingNode() && after.isMissingNode()) {
+            throw new IllegalArgumentException(f + ": loss_span needs loss_after (the marker the span starts at)");
+        }
         DepthRange range;
         try {
             range = depths.isMissingNode() ? DEFAULTS.trainDepths() : DepthRange.parse(depths.asText());
@@ -53,6 +70,7 @@ public record ChainTaskSettings(int distractors, boolean shuffle, DepthRange tra
         }
         return new ChainTaskSettings(d.isMissingNode() ? DEFAULTS.distractors() : d.asInt(),
                 s.isMissingNode() ? DEFAULTS.shuffle() : s.asBoolean(), range,
-                seed.isMissingNode() ? null : seed.asLong());
+                seed.isMissingNode() ? null : seed.asLong(), queries.isMissingNode() ? 1 : queries.asInt(),
+                after.isMissingNode() ? null : after.asText(), span.isMissingNode() ? 1 : span.asInt());
     }
 }

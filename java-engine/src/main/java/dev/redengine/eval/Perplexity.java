@@ -3,6 +3,7 @@ package dev.redengine.eval;
 import dev.redengine.data.CalibrationSet;
 import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
+import dev.redengine.model.LossMask;
 import dev.redengine.tensor.Tensor;
 
 /**
@@ -19,6 +20,11 @@ public final class Perplexity {
     }
 
     public static Result of(CausalLM lm, CalibrationSet data, int batch) {
+        return of(lm, data, batch, LossMask.ALL);
+    }
+
+    /** Over the positions the mask keeps only (e.g. a chain-task model's answers); each batch must keep one. */
+    public static Result of(CausalLM lm, CalibrationSet data, int batch, LossMask mask) {
         int t = data.seqLen(), sequences = data.numSequences();
         if (t < 2) {
             throw new IllegalArgumentException("perplexity needs sequences of at least 2 tokens, got T = " + t);
@@ -36,7 +42,7 @@ public final class Perplexity {
             lm.forward(a);
             Tensor lossSum = a.lossSum;
             lm.backend().zero(lossSum);
-            tokens += lm.accumulateLoss(a, CausalLM.shiftedTargets(ids, b, t), null, lossSum);
+            tokens += lm.accumulateLoss(a, mask.targets(ids, b, t), null, lossSum);
             sum += lm.backend().downloadFloats(lossSum)[0];
         }
         double mean = sum / tokens;

@@ -3,6 +3,7 @@ package dev.redengine.train;
 import dev.redengine.backend.OptimizerScalars;
 import dev.redengine.model.Activations;
 import dev.redengine.model.CausalLM;
+import dev.redengine.model.LossMask;
 
 /**
  * Next-token training of a plain model: forward, causal-LM loss, backward, AdamW. One instance per
@@ -35,11 +36,16 @@ public final class LmTrainer {
         return model;
     }
 
-    /** Queues one optimiser step on ids [B * T]. */
+    /** Queues one optimiser step on ids [B * T], every next-token target counted. */
     public void step(int[] ids) {
+        step(ids, LossMask.ALL);
+    }
+
+    /** Queues one optimiser step on ids [B * T], counting the targets the mask keeps (at least one). */
+    public void step(int[] ids, LossMask mask) {
         model.setInput(acts, ids);
         model.forward(acts);
-        tokensSinceRead += model.accumulateLoss(acts, CausalLM.shiftedTargets(ids, acts.batch, acts.seqLen), acts.logits,
+        tokensSinceRead += model.accumulateLoss(acts, mask.targets(ids, acts.batch, acts.seqLen), acts.logits,
                 optimizer.slot(OptimizerScalars.LOSS_SUM));
         model.zeroGradients();
         model.backward(acts, acts.logits);

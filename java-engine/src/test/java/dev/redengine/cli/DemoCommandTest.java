@@ -267,6 +267,42 @@ class DemoCommandTest {
         return JSON.valueToTree(e);
     }
 
+    /**
+     * A teacher whose chain_task.json names a loss mask and extra queries: the students are distilled on text with
+     * those queries, and val CE counts the masked positions only (the teacher's row is checked against Perplexity
+     * over them, which differs from the unmasked value on the same text).
+     */
+    @Test
+    void aMaskedTeachersQueriesAndMaskReachTheRun() throws Exception {
+        Path masked = tmp.resolve("masked");
+        Files.createDirectories(masked);
+        try (var files = Files.list(teacher)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                Files.copy(f, masked.resolve(f.getFileName()));
+            }
+        }
+        Files.writeString(masked.resolve("chain_task.json"), "{\"distractors\": 1, \"shuffle\": false, \"train_depths\": \"1-2\", "
+                + "\"train_seed\": 1000, \"train_queries\": 3, \"loss_after\": \"?\", \"loss_span\": 2}");
+        Path out = tmp.resolve("masked-report");
+        ok(demoArgs(masked, out));
+        JsonNode r = JSON.readTree(out.resolve("report.json").toFile()), s = r.get("settings");
+        assertEquals(3, s.get("train_queries").asInt());
+        assertEquals("after token 39, span 2", s.get("loss_mask").asText());
+        try (HfTokenizer tok = HfTokenizer.load(masked); var be = new dev.redengine.backend.cpu.CpuBackend(2)) {
+            ModelConfig config = ModelConfig.load(masked);
+            CalibrationSet val = new ChainCorpus(new ChainTask(1, false), new DepthRange(1, 2), 3).sequences(
+                    s.get("validation_seed").asLong(), s.get("validation_sequences").asInt(), s.get("seq_len").asInt(), tok,
+                    CalibrationLoader.eosId(masked, config, tok), config.vocabSize());
+            var lm = dev.redengine.io.HfModelReader.load(masked, be);
+            double want = dev.redengine.eval.Perplexity.of(lm, val, s.get("batch").asInt(),
+                    dev.redengine.model.LossMask.after(39, 2)).meanLoss();
+            double all = dev.redengine.eval.Perplexity.of(lm, val, s.get("batch").asInt()).meanLoss();
+            double got = r.get("models").get(0).get("val_ce").get("start").asDouble();
+            assertEquals(want, got, 1e-5 * want);
+            assertTrue(Math.abs(all - want) > 1e-3, all + " vs " + want);
+        }
+    }
+
     /** The demo's chain text for a seed: training depths and distractors of the teacher's chain_task.json. */
     private static CalibrationSet chainText(long seed, int sequences) throws IOException {
         try (HfTokenizer tok = HfTokenizer.load(teacher)) {

@@ -3,6 +3,8 @@ package dev.redengine.eval;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -12,6 +14,7 @@ import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -54,5 +57,24 @@ class ChainTrainingQueriesTest {
         }
         assertEquals(lines.size(), i);
         assertEquals(2 * (8 * 9 / 2 + 8 * 2), extraQueries);   // depth d: d + 1 + 2 variables, all but one asked
+    }
+
+    /** ChainTask.trainingTexts is the tool's twin: the same "text" for every problem, with all queries and with 4. */
+    @ParameterizedTest(name = "--queries {1}")
+    @CsvSource({"sample-seed5-queries.jsonl, 26", "sample-seed5-queries4.jsonl, 4"})
+    void javaWritesTheToolsTextCharacterForCharacter(String sample, int queries) throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("src/test/resources/chain/" + sample));
+        ChainTask task = new ChainTask(2, false);
+        ObjectMapper json = new ObjectMapper();
+        int i = 0;
+        for (int depth = 1; depth <= 8; depth++) {
+            for (String text : task.trainingTexts(5, depth, 2, queries)) {
+                assertEquals(json.readTree(lines.get(i++)).get("text").asText(), text, "line " + i);
+            }
+        }
+        assertEquals(lines.size(), i);
+        // one query: the plain problem texts
+        assertEquals(task.problems(5, 3, 2).stream().map(ChainProblem::text).toList(), task.trainingTexts(5, 3, 2, 1));
+        assertThrows(IllegalArgumentException.class, () -> task.trainingTexts(5, 3, 2, 0));
     }
 }
