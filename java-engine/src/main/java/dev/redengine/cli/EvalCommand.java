@@ -11,6 +11,7 @@ import dev.redengine.eval.AccuracyPlot;
 import dev.redengine.eval.AnswerScoring;
 import dev.redengine.eval.ChainEvaluation;
 import dev.redengine.eval.ChainTask;
+import dev.redengine.eval.ChainTaskSettings;
 import dev.redengine.eval.DepthAccuracy;
 import dev.redengine.eval.DepthRange;
 import dev.redengine.eval.Perplexity;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -65,8 +67,9 @@ final class EvalCommand implements Callable<Integer> {
     @Option(names = "--n", defaultValue = "100", description = "chain: problems per depth (default: ${DEFAULT-VALUE}).")
     int n;
 
-    @Option(names = "--distractors", defaultValue = "2", description = "chain: distractor statements per problem (default: ${DEFAULT-VALUE}).")
-    int distractors;
+    @Option(names = "--distractors", description = "chain: distractor statements per problem (default: the first model's "
+            + "chain_task.json, else 2).")
+    Integer distractors;
 
     @Option(names = "--shuffle", description = "chain: statements in random order (else every variable is defined before it is read).")
     boolean shuffle;
@@ -132,7 +135,7 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     /** Every option checked before a model is loaded; returns the parsed depths. */
-    private DepthRange validate() {
+    private DepthRange validate() throws java.io.IOException {
         DepthRange range;
         try {
             range = DepthRange.parse(depths);
@@ -140,6 +143,11 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--depths: " + e.getMessage());
         }
         Checks.positive("--n", n);
+        if (distractors == null) {
+            // the task the model was trained on; models/chain-teacher says 0
+            distractors = task == Task.chain && Files.isDirectory(models.getFirst())
+                    ? ChainTaskSettings.read(models.getFirst()).distractors() : ChainTaskSettings.DEFAULTS.distractors();
+        }
         if (distractors < 0) {
             throw new IllegalArgumentException("--distractors must be >= 0, got " + distractors);
         }

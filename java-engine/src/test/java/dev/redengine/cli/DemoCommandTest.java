@@ -239,6 +239,23 @@ class DemoCommandTest {
         return n;
     }
 
+    /** Without --distractors, eval asks the problems of the model's chain_task.json (1 distractor here, not 2). */
+    @Test
+    void evalTakesTheDistractorsFromTheModelsChainTaskJson() throws IOException {
+        JsonNode s = report.get("settings");
+        Path implicit = tmp.resolve("implicit.json"), two = tmp.resolve("two.json");
+        ok(List.of("eval", "--model", teacher.toString(), "--task", "chain", "--depths", "1-2", "--n", "15",
+                "--seed", s.get("eval_seed").asText(), "--out", implicit.toString(), "--threads", "2"));
+        ok(List.of("eval", "--model", teacher.toString(), "--task", "chain", "--depths", "1-2", "--n", "15", "--distractors", "2",
+                "--seed", s.get("eval_seed").asText(), "--out", two.toString(), "--threads", "2"));
+        JsonNode a = JSON.readTree(implicit.toFile()), b = JSON.readTree(two.toFile());
+        assertEquals(1, a.get("distractors").asInt());
+        assertEquals(2, b.get("distractors").asInt());
+        ObjectNode acc = JSON.createObjectNode();
+        a.get("models").get(0).get("depths").forEach(d -> acc.put(d.get("depth").asText(), d.get("accuracy").asDouble()));
+        assertEquals(evalAccuracy(teacher), acc, "the same problems as --distractors 1");
+    }
+
     /** eval --task chain's accuracy by depth in the report's layout ({"1": acc, "2": acc}). */
     private JsonNode evalAccuracy(Path model) throws IOException {
         Path out = tmp.resolve("eval-" + model.getFileName() + ".json");
