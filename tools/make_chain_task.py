@@ -17,7 +17,10 @@ chain variable is a shallower sub-problem, so a model sees an answer every few t
 evaluation (eval --task chain) asks the one query of the prompt only.
 
 Usage: tools/make_chain_task.py OUT.jsonl [--depths 1-8] [--n 100] [--distractors 2] [--shuffle] [--seed 0]
-                                [--queries 1]
+                                [--queries 1] [--max-step 9]
+
+--max-step S draws k from 1..S (default 9). With 9 the answer is independent of each single statement, a target a
+small model does not learn on a CPU budget; models/chain-teacher is trained with --max-step 3.
 """
 import argparse
 import json
@@ -47,9 +50,12 @@ def shuffle(rng, a):
         a[i], a[j] = a[j], a[i]
 
 
+MAX_STEP = 9  # --max-step: k is drawn from 1..MAX_STEP
+
+
 def op(rng):
     symbol = "+" if rng.below(2) == 0 else "-"
-    return symbol, 1 + rng.below(9)
+    return symbol, 1 + rng.below(MAX_STEP)
 
 
 def apply(o, x):
@@ -142,9 +148,14 @@ def main():
     p.add_argument("--shuffle", action="store_true")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--queries", type=int, default=1, help="queries per program in \"text\" (training aid, see above)")
+    p.add_argument("--max-step", type=int, default=9, help="k of +k/-k is drawn from 1..MAX_STEP (ChainTask's maxStep)")
     a = p.parse_args()
     if a.queries < 1:
         p.error("--queries must be >= 1")
+    if not 1 <= a.max_step <= 9:
+        p.error("--max-step must be in [1, 9]")
+    global MAX_STEP
+    MAX_STEP = a.max_step
     count = 0
     with open(a.out, "w") as f:
         for d in depth_range(a.depths):

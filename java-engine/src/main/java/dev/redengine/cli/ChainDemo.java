@@ -45,13 +45,13 @@ final class ChainDemo {
     }
 
     /**
-     * Everything that fixes the result. loss: null for each student kind's distill default. trainQueries and mask:
-     * the teacher's training text and loss mask (its chain_task.json), which the students' text and logit losses
-     * follow, and val CE counts. calibSamples sequences of seqLen tokens calibrate red and minitron; valBatches
+     * Everything that fixes the result. loss: null for each student kind's distill default. trainQueries, rows and
+     * mask: the teacher's training text (queries per program, one program per row or packed) and loss mask (its
+     * chain_task.json), which the students' text and logit losses follow, and val CE counts. calibSamples sequences of seqLen tokens calibrate red and minitron; valBatches
      * batches of the validation text give val CE, the first of them eRank.
      */
     record Settings(List<StudentPlan> students, int steps, int batch, int seqLen, double lr, String loss, DepthRange depths,
-                    int n, ChainTask task, DepthRange trainDepths, int trainQueries, LossMask mask, DemoSeeds seeds,
+                    int n, ChainTask task, DepthRange trainDepths, int trainQueries, boolean rows, LossMask mask, DemoSeeds seeds,
                     long projectionSeed, int calibSamples, int calibBatch, int valBatches) {
         /**
          * Units of work of a distillation step, against one evaluated problem: measured on a d 128 x 4-layer teacher

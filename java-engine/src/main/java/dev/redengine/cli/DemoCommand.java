@@ -48,8 +48,8 @@ import java.util.concurrent.Callable;
 final class DemoCommand implements Callable<Integer> {
     // The defaults, in one place: a teacher of d 128 x 4 layers runs the whole demo in under 10 minutes on 2 cores.
     static final String STEPS = "150";
-    static final String BATCH = "16";
-    static final String SEQ_LEN = "128";
+    static final String BATCH = "32";
+    static final String SEQ_LEN = "64";
     static final String LR = "3e-3";
     static final String N = "50";
     static final String WIDTHS = "0.5,0.25";
@@ -155,7 +155,7 @@ final class DemoCommand implements Callable<Integer> {
         Checks.modelFolder("--teacher", teacherDir);
         ChainTaskSettings trained = ChainTaskSettings.read(teacherDir);
         ChainTask task = new ChainTask(distractors != null ? distractors : trained.distractors(),
-                shuffle != null ? shuffle : trained.shuffle());
+                shuffle != null ? shuffle : trained.shuffle(), trained.maxStep());
         int letters = Math.max(range.to(), trained.trainDepths().to()) + 1 + task.distractors();
         if (letters > 26) {
             throw new IllegalArgumentException("depths up to " + Math.max(range.to(), trained.trainDepths().to()) + " with "
@@ -178,7 +178,7 @@ final class DemoCommand implements Callable<Integer> {
         }
         LossMask mask = LossMarker.of(trained.lossAfter(), trained.lossSpan(), teacherDir);
         ChainDemo.Settings settings = new ChainDemo.Settings(students, steps, batch, seqLen, lr, loss, range, n, task,
-                trained.trainDepths(), trained.trainQueries(), mask, seeds, seed, CALIB_SAMPLES, CALIB_BATCH, VAL_BATCHES);
+                trained.trainDepths(), trained.trainQueries(), trained.trainRows(), mask, seeds, seed, CALIB_SAMPLES, CALIB_BATCH, VAL_BATCHES);
         PrintWriter log = spec.commandLine().getErr(), stdout = spec.commandLine().getOut();
         log.printf("demo: teacher %s (d %d, %d layers); students %s; %d steps x %d x %d tokens each; %d problems per depth %d-%d%n",
                 teacherDir, config.hiddenSize(), config.numLayers(), students.stream().map(ChainDemo.StudentPlan::name).toList(),
@@ -211,12 +211,23 @@ final class DemoCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The chain text of the run: training (steps x batch sequences, used once each), calibration, validation. */
+    /**
+     * The chain text of the run: training (steps x batch sequences, used once each), calibration, validation;
+     * packed, or one program per row when the teacher was trained so.
+     */
     private static ChainDemo.Data data(ChainDemo.Settings s, Path teacherDir, ModelConfig config, HfTokenizer tok)
             throws java.io.IOException {
         OptionalInt eos = CalibrationLoader.eosId(teacherDir, config, tok);
         ChainCorpus corpus = new ChainCorpus(s.task(), s.trainDepths(), s.trainQueries());
         int vocab = config.vocabSize();
+        if (s.rows()) {
+            int pad = eos.orElseThrow(() -> new IllegalArgumentException(teacherDir + ": chain_task.json says train_rows, "
+                    + "which pads rows with EOS, and the teacher has no EOS token (eos_token_id in config.json)"));
+            return new ChainDemo.Data(
+                    corpus.rows(s.seeds().train(), s.steps() * s.batch(), s.seqLen(), tok, pad, vocab).sequences(),
+                    corpus.rows(s.seeds().calibration(), s.calibSamples(), s.seqLen(), tok, pad, vocab),
+                    corpus.rows(s.seeds().validation(), s.valBatches() * s.batch(), s.seqLen(), tok, pad, vocab));
+        }
         return new ChainDemo.Data(
                 corpus.sequences(s.seeds().train(), s.steps() * s.batch(), s.seqLen(), tok, eos, vocab).sequences(),
                 corpus.sequences(s.seeds().calibration(), s.calibSamples(), s.seqLen(), tok, eos, vocab),
@@ -232,9 +243,9 @@ final class DemoCommand implements Callable<Integer> {
                 .put("tokens_per_student", (long) s.steps() * s.batch() * s.seqLen()).put("lr", s.lr())
                 .put("loss", loss == null ? "default" : LossWeights.parse(loss).toString())
                 .put("depths", s.depths().from() + "-" + s.depths().to()).put("n", s.n())
-                .put("distractors", s.task().distractors()).put("shuffle", s.task().shuffle())
+                .put("distractors", s.task().distractors()).put("shuffle", s.task().shuffle()).put("max_step", s.task().maxStep())
                 .put("train_depths", s.trainDepths().from() + "-" + s.trainDepths().to())
-                .put("train_queries", s.trainQueries())
+                .put("train_queries", s.trainQueries()).put("rows", s.rows())
                 .put("loss_mask", s.mask().masksAnything() ? "after token " + s.mask().marker() + ", span " + s.mask().span() : "none")
                 .put("seed", seed).put("eval_seed", s.seeds().eval()).put("train_seed", s.seeds().train())
                 .put("calibration_seed", s.seeds().calibration()).put("validation_seed", s.seeds().validation())

@@ -71,6 +71,9 @@ final class EvalCommand implements Callable<Integer> {
             + "chain_task.json, else 2).")
     Integer distractors;
 
+    @Option(names = "--max-step", description = "chain: k of +k/-k drawn from 1..N (default: the first model's chain_task.json, else 9).")
+    Integer maxStep;
+
     @Option(names = "--shuffle", description = "chain: statements in random order (else every variable is defined before it is read).")
     boolean shuffle;
 
@@ -120,7 +123,7 @@ final class EvalCommand implements Callable<Integer> {
             }
         }
         if (task == Task.chain) {
-            report.put("seed", seed).put("distractors", distractors).put("shuffle", shuffle).put("n", n);
+            report.put("seed", seed).put("distractors", distractors).put("max_step", maxStep).put("shuffle", shuffle).put("n", n);
         }
         if (out != null) {
             AtomicFiles.write(out, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(report)
@@ -143,10 +146,17 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--depths: " + e.getMessage());
         }
         Checks.positive("--n", n);
+        // unset: the task the first model was trained on (models/chain-teacher: 0 distractors, steps up to 3)
+        ChainTaskSettings trained = task == Task.chain && Files.isDirectory(models.getFirst())
+                ? ChainTaskSettings.read(models.getFirst()) : ChainTaskSettings.DEFAULTS;
         if (distractors == null) {
-            // the task the model was trained on; models/chain-teacher says 0
-            distractors = task == Task.chain && Files.isDirectory(models.getFirst())
-                    ? ChainTaskSettings.read(models.getFirst()).distractors() : ChainTaskSettings.DEFAULTS.distractors();
+            distractors = trained.distractors();
+        }
+        if (maxStep == null) {
+            maxStep = trained.maxStep();
+        }
+        if (maxStep < 1 || maxStep > ChainTask.DEFAULT_MAX_STEP) {
+            throw new IllegalArgumentException("--max-step must be in [1, 9], got " + maxStep);
         }
         if (distractors < 0) {
             throw new IllegalArgumentException("--distractors must be >= 0, got " + distractors);
@@ -189,13 +199,13 @@ final class EvalCommand implements Callable<Integer> {
     }
 
     private List<DepthAccuracy> chain(Path model, CausalLM lm, DepthRange range, ObjectNode r, PrintWriter stdout) throws Exception {
-        ChainTask chainTask = new ChainTask(distractors, shuffle);
+        ChainTask chainTask = new ChainTask(distractors, shuffle, maxStep);
         try (HfTokenizer tok = HfTokenizer.load(model)) {
             GreedyChainAnswerer.checkTokenizer("--model " + model, tok, chainTask, seed, range.to());
             List<DepthAccuracy> rows = ChainEvaluation.run(chainTask, seed, range.from(), range.to(), n,
                     new GreedyChainAnswerer(lm, tok, EndOfSequence.ids(model)));
-            stdout.printf("%s: chain task, %d problems per depth, %d distractors%s, seed %d%n", model, n, distractors,
-                    shuffle ? ", shuffled" : "", seed);
+            stdout.printf("%s: chain task, %d problems per depth, %d distractors, steps up to %d%s, seed %d%n", model, n,
+                    distractors, maxStep, shuffle ? ", shuffled" : "", seed);
             stdout.printf("  depth  correct  accuracy  95%% interval%n");
             ArrayNode a = r.putArray("depths");
             for (DepthAccuracy d : rows) {

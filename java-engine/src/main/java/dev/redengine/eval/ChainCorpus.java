@@ -6,6 +6,7 @@ import dev.redengine.data.TextTokenizer;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 
@@ -59,6 +60,38 @@ public record ChainCorpus(ChainTask task, DepthRange depths, int queries) {
                 + task.distractors() + " distractors" + (task.shuffle() ? ", shuffled" : "")
                 + (queries > 1 ? ", up to " + queries + " queries per program" : "") + ")";
         return CalibrationLoader.fromDocuments(source, documents(seed, perDepth), tok, eos, vocabSize, sequences, seqLen);
+    }
+
+    /**
+     * Exactly {@code sequences} rows of {@code seqLen} tokens, one program per row as tools/chain_rows.py writes
+     * them: the document's tokens, then the EOS id up to seqLen, documents in {@link #documents} order. Every program
+     * starts at position 0, as an eval prompt does; with a loss mask on the answers the padding is never a target but
+     * for the EOS after the last answer. A document that does not fit seqLen - 1 tokens is an error naming it.
+     */
+    public CalibrationSet rows(long seed, int sequences, int seqLen, TextTokenizer tok, int eos, int vocabSize)
+            throws IOException {
+        int depthsCount = depths.to() - depths.from() + 1;
+        List<CalibrationLoader.Document> docs = documents(seed, (sequences + depthsCount - 1) / depthsCount);
+        int[][] rows = new int[sequences][];
+        for (int r = 0; r < sequences; r++) {
+            CalibrationLoader.Document d = docs.get(r);
+            int[] ids = tok.encode(d.text());
+            if (ids.length > seqLen - 1) {
+                throw new IllegalArgumentException("chain task " + d.where() + ": " + ids.length + " tokens do not fit a row of "
+                        + seqLen + " with the EOS after them; use a longer --seq-len");
+            }
+            for (int id : ids) {
+                if (id < 0 || id >= vocabSize) {
+                    throw new IllegalArgumentException("chain task " + d.where() + ": token id " + id + " is outside [0, "
+                            + vocabSize + ")");
+                }
+            }
+            rows[r] = Arrays.copyOf(ids, seqLen);
+            Arrays.fill(rows[r], ids.length, seqLen, eos);
+        }
+        return new CalibrationSet(rows, "chain task (seed " + seed + ", depths " + depths.from() + "-" + depths.to() + ", "
+                + task.distractors() + " distractors, steps up to " + task.maxStep() + (task.shuffle() ? ", shuffled" : "")
+                + (queries > 1 ? ", up to " + queries + " queries per program" : "") + "), one program per row of " + seqLen);
     }
 
     /**

@@ -6,8 +6,12 @@ import java.util.List;
 /**
  * A reasoning task of controllable depth: variable-binding chains with arithmetic modulo 10. Depth d means a
  * constant and d derived statements, each reading the previous variable of the chain ({@code a=3;b=a+4;c=b-9;c=?}
- * has depth 2, answer 8). The operations are +k and -k modulo 10 (k in 1..9): adding a different constant always
- * gives a different result, so the answer depends on the constant of every statement of the chain. (Multiplying by
+ * has depth 2, answer 8). The operations are +k and -k modulo 10 (k in 1..maxStep, 9 by default): adding a different
+ * constant always gives a different result, so the answer depends on the constant of every statement of the chain.
+ * With k uniform over 1..9 the answer is independent of each single statement (like parity): a small model trained
+ * on it sits at chance for millions of tokens, since no one input tells it anything. With small steps (maxStep 3) the
+ * value read from the previous variable is informative on its own, and a 4-layer model learns the chain
+ * (models/chain-teacher). (Multiplying by
  * a unit, tried first, is not enough: 0 and 5 are fixed points of *3, *7 and *9, so the factor could be changed
  * without changing the answer.) Distractors assign other variables, from a constant or
  * from any variable already defined (chain variables too), and are never read by the chain. Without shuffling,
@@ -18,16 +22,27 @@ import java.util.List;
  * (models/chain-tokenizer), so a tiny model can learn it. tools/make_chain_task.py is the same generator in Python:
  * every draw below must be mirrored there, in the same order.
  */
-public record ChainTask(int distractors, boolean shuffle) {
+public record ChainTask(int distractors, boolean shuffle, int maxStep) {
     public static final int MODULUS = 10;
     public static final int MAX_DEPTH = 20;
     /** Seeds the extra queries' generator apart from the problem's ("Query" in ASCII), as tools/make_chain_task.py does. */
     static final long QUERY_SALT = 0x5175657279L;
 
+    /** The largest step size: k in 1..9, every residue but 0. */
+    public static final int DEFAULT_MAX_STEP = 9;
+
     public ChainTask {
         if (distractors < 0) {
             throw new IllegalArgumentException("distractors must be >= 0, got " + distractors);
         }
+        if (maxStep < 1 || maxStep > DEFAULT_MAX_STEP) {
+            throw new IllegalArgumentException("max step must be in [1, 9], got " + maxStep);
+        }
+    }
+
+    /** Steps of any size 1..9. */
+    public ChainTask(int distractors, boolean shuffle) {
+        this(distractors, shuffle, DEFAULT_MAX_STEP);
     }
 
     /** n problems of one depth; problem i is {@link #problem} with the i-th draw of SplitMix64(seed + depth). */
@@ -150,9 +165,9 @@ public record ChainTask(int distractors, boolean shuffle) {
         }
     }
 
-    private static Op op(SplitMix64 rng) {
+    private Op op(SplitMix64 rng) {
         char symbol = rng.below(2) == 0 ? '+' : '-';
-        return new Op(symbol, 1 + rng.below(9));
+        return new Op(symbol, 1 + rng.below(maxStep));
     }
 
     /** Fisher-Yates from the last element down, j = below(i + 1): the order Python's mirror uses. */

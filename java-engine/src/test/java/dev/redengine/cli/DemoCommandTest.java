@@ -285,8 +285,8 @@ class DemoCommandTest {
     }
 
     /**
-     * A teacher whose chain_task.json names a loss mask and extra queries: the students are distilled on text with
-     * those queries, and val CE counts the masked positions only (the teacher's row is checked against Perplexity
+     * A teacher whose chain_task.json names a loss mask, extra queries and one program per row: the students are
+     * distilled on such rows, and val CE counts the masked positions only (the teacher's row is checked against Perplexity
      * over them, which differs from the unmasked value on the same text).
      */
     @Test
@@ -299,17 +299,18 @@ class DemoCommandTest {
             }
         }
         Files.writeString(masked.resolve("chain_task.json"), "{\"distractors\": 1, \"shuffle\": false, \"train_depths\": \"1-2\", "
-                + "\"train_seed\": 1000, \"train_queries\": 3, \"loss_after\": \"?\", \"loss_span\": 2}");
+                + "\"train_seed\": 1000, \"train_queries\": 3, \"train_rows\": true, \"loss_after\": \"?\", \"loss_span\": 2}");
         Path out = tmp.resolve("masked-report");
-        ok(demoArgs(masked, out));
+        ok(demoArgs(masked, out, "--seq-len", "48"));
         JsonNode r = JSON.readTree(out.resolve("report.json").toFile()), s = r.get("settings");
         assertEquals(3, s.get("train_queries").asInt());
+        assertTrue(s.get("rows").asBoolean());
         assertEquals("after token 39, span 2", s.get("loss_mask").asText());
         try (HfTokenizer tok = HfTokenizer.load(masked); var be = new dev.redengine.backend.cpu.CpuBackend(2)) {
             ModelConfig config = ModelConfig.load(masked);
-            CalibrationSet val = new ChainCorpus(new ChainTask(1, false), new DepthRange(1, 2), 3).sequences(
+            CalibrationSet val = new ChainCorpus(new ChainTask(1, false), new DepthRange(1, 2), 3).rows(
                     s.get("validation_seed").asLong(), s.get("validation_sequences").asInt(), s.get("seq_len").asInt(), tok,
-                    CalibrationLoader.eosId(masked, config, tok), config.vocabSize());
+                    CalibrationLoader.eosId(masked, config, tok).orElseThrow(), config.vocabSize());
             var lm = dev.redengine.io.HfModelReader.load(masked, be);
             double want = dev.redengine.eval.Perplexity.of(lm, val, s.get("batch").asInt(),
                     dev.redengine.model.LossMask.after(39, 2)).meanLoss();

@@ -9,10 +9,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The edges ChainCorpusTest and ChainTaskSettingsTest leave open: the exact bound, the source label, zero distractors. */
@@ -51,5 +53,28 @@ class ChainCorpusEdgesTest {
         Files.writeString(dir.resolve(ChainTaskSettings.FILE), "{\"distractors\": 0}");
         assertEquals(0, ChainTaskSettings.read(dir).distractors());
         assertFalse(ChainTaskSettings.read(dir).shuffle());
+    }
+
+    /** rows: one training text per row from position 0, EOS after it up to T, in documents() order; too long refused. */
+    @Test
+    void rowsHoldOneProgramEachPaddedWithEos() throws Exception {
+        ChainCorpus corpus = new ChainCorpus(new ChainTask(0, false, 3), new DepthRange(1, 3), 26);
+        try (var tok = dev.redengine.data.HfTokenizer.load(java.nio.file.Path.of(System.getProperty("redengine.models", "../models"))
+                .resolve("chain-tokenizer"))) {
+            CalibrationSet rows = corpus.rows(7, 5, 48, tok, 0, 48);
+            List<dev.redengine.data.CalibrationLoader.Document> docs = corpus.documents(7, 2);
+            assertEquals(5, rows.numSequences());
+            for (int r = 0; r < 5; r++) {
+                String text = docs.get(r).text();
+                int[] row = rows.sequence(r);
+                assertEquals(text, tok.decode(java.util.Arrays.copyOf(row, text.length())), "row " + r);
+                for (int t = text.length(); t < 48; t++) {
+                    assertEquals(0, row[t], "row " + r + " padding at " + t);
+                }
+            }
+            assertTrue(rows.source().contains("one program per row of 48"), rows.source());
+            var e = assertThrows(IllegalArgumentException.class, () -> corpus.rows(7, 5, 12, tok, 0, 48));
+            assertTrue(e.getMessage().contains("do not fit a row of 12"), e.getMessage());
+        }
     }
 }

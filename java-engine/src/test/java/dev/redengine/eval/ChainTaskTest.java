@@ -104,19 +104,43 @@ class ChainTaskTest {
         assertThrows(IllegalArgumentException.class, () -> new ChainTask(2, false).problem(1, 0));
         assertThrows(IllegalArgumentException.class, () -> new ChainTask(10, false).problem(1, 20));
         assertThrows(IllegalArgumentException.class, () -> new ChainTask(-1, false));
+        assertThrows(IllegalArgumentException.class, () -> new ChainTask(2, false, 0));
+        assertThrows(IllegalArgumentException.class, () -> new ChainTask(2, false, 10));
+    }
+
+    /** Every step of a max-step-3 task is +k or -k with k in 1..3, and the answer is the chain's value. */
+    @Test
+    void smallStepsStayWithinTheirBound() {
+        ChainTask task = new ChainTask(2, false, 3);
+        java.util.Set<Integer> seen = new java.util.TreeSet<>();
+        for (int depth = 1; depth <= 8; depth++) {
+            for (ChainProblem p : task.problems(21, depth, 20)) {
+                ChainSolver.Program program = ChainSolver.parse(p.prompt());
+                for (ChainSolver.Statement st : program.statements()) {
+                    if (st.source() != 0) {
+                        seen.add(st.k());
+                    }
+                }
+                assertEquals(Integer.toString(ChainSolver.solve(program)), p.answer());
+            }
+        }
+        assertEquals(java.util.Set.of(1, 2, 3), seen);
     }
 
     /**
      * Samples written by the Python twin, see src/test/resources/chain/README.md for the commands:
      * tools/make_chain_task.py sample-seed7.jsonl --depths 1-8 --n 3 --distractors 3 --seed 7, and
-     * sample-seed11-shuffled.jsonl --depths 1-8 --n 3 --distractors 2 --shuffle --seed 11.
+     * sample-seed11-shuffled.jsonl --depths 1-8 --n 3 --distractors 2 --shuffle --seed 11, and
+     * sample-seed13-step3.jsonl --depths 1-8 --n 3 --distractors 0 --seed 13 --max-step 3.
      */
     @ParameterizedTest(name = "{0}")
-    @CsvSource({"sample-seed7.jsonl, 7, 3, false", "sample-seed11-shuffled.jsonl, 11, 2, true"})
-    void javaWritesWhatThePythonTwinWrote(String file, long seed, int distractors, boolean shuffle) throws IOException {
+    @CsvSource({"sample-seed7.jsonl, 7, 3, false, 9", "sample-seed11-shuffled.jsonl, 11, 2, true, 9",
+            "sample-seed13-step3.jsonl, 13, 0, false, 3"})
+    void javaWritesWhatThePythonTwinWrote(String file, long seed, int distractors, boolean shuffle, int maxStep)
+            throws IOException {
         Path path = Path.of("src/test/resources/chain").resolve(file);
         List<String> lines = Files.readAllLines(path);
-        ChainTask task = new ChainTask(distractors, shuffle);
+        ChainTask task = new ChainTask(distractors, shuffle, maxStep);
         ObjectMapper json = new ObjectMapper();
         int i = 0;
         for (int depth = 1; depth <= 8; depth++) {
