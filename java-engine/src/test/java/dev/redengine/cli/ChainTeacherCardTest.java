@@ -5,10 +5,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.redengine.eval.ChainTask;
 import dev.redengine.eval.ChainTaskSettings;
 import dev.redengine.eval.DepthRange;
+import dev.redengine.data.HfTokenizer;
+import dev.redengine.io.SafetensorsWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * models/chain-teacher is what its card's commands give: the card's data command, run through the Java twin of
- * tools/make_chain_task.py (tested to write the same text), and its train command for the first step (--stop-after 1:
+ * tools/make_chain_task.py (tested to write the same text) and laid out one program per row as tools/chain_rows.py
+ * does (EOS = 0 padding), and its train command for the first step (--stop-after 1:
  * same schedule, same data order) reproduce step 1 of the shipped trainer_state.json; the folder's chain_task.json
  * describes that same data and loss mask.
  */
@@ -73,17 +75,27 @@ class ChainTeacherCardTest {
         assertEquals(seed, settings.trainSeed());
         assertEquals(queries, settings.trainQueries());
 
-        Path jsonl = tmp.resolve("chain-train.jsonl");
-        try (BufferedWriter w = Files.newBufferedWriter(jsonl)) {
-            for (int d = depths.from(); d <= depths.to(); d++) {
-                for (String text : task.trainingTexts(seed, d, n, queries)) {
-                    w.write(JSON.createObjectNode().put("text", text).toString());
-                    w.newLine();
-                }
-            }
-        }
+        // tools/chain_rows.py: each text, in file order (depth by depth), from position 0, EOS after it up to T
         List<String> train = row(card, "command", "java -jar red-engine.jar");
         Map<String, String> t = flags(train);
+        assertTrue(settings.trainRows());
+        int seqLen = Integer.parseInt(t.get("--seq-len"));
+        Path rows = tmp.resolve("chain-train.safetensors");
+        try (HfTokenizer tok = HfTokenizer.load(dir)) {
+            assertEquals(0, dev.redengine.data.CalibrationLoader.eosId(dir, dev.redengine.model.ModelConfig.load(dir), tok)
+                    .getAsInt(), "rows are padded with EOS, id 0 here");
+            int[] ids = new int[Math.multiplyExact(depths.to() - depths.from() + 1, n) * seqLen];
+            int r = 0;
+            for (int d = depths.from(); d <= depths.to(); d++) {
+                for (String text : task.trainingTexts(seed, d, n, queries)) {
+                    int[] row = tok.encode(text);
+                    assertTrue(row.length < seqLen, text);
+                    System.arraycopy(row, 0, ids, r * seqLen, row.length);   // the EOS id is 0: the rest stays padding
+                    r++;
+                }
+            }
+            new SafetensorsWriter().addI32("input_ids", ids, r, seqLen).write(rows);
+        }
         assertEquals(settings.lossAfter(), t.get("--loss-after"));
         assertEquals(Integer.toString(settings.lossSpan()), t.get("--loss-span"));
         List<String> args = new ArrayList<>();
@@ -95,7 +107,7 @@ class ChainTeacherCardTest {
             }
             args.add(w.startsWith("models/") ? MODELS.getParent().resolve(w).toString() : w);
         }
-        args.addAll(List.of("--data", jsonl.toString(), "--stop-after", "1", "--out", tmp.resolve("teacher").toString()));
+        args.addAll(List.of("--data", rows.toString(), "--stop-after", "1", "--out", tmp.resolve("teacher").toString()));
         CliTest.Result r = CliTest.run(args.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         JsonNode shipped = JSON.readTree(dir.resolve("trainer_state.json").toFile()).get("log").get(0);
