@@ -176,7 +176,7 @@ final class DemoCommand implements Callable<Integer> {
         if (out != null) {
             OutputFolder.check("--out", out, overwrite, List.of(teacherDir));
         }
-        LossMask mask = LossMarker.of(trained.lossAfter(), trained.lossSpan(), teacherDir);
+        LossMask mask = LossMaskOptions.of(trained.lossAfter(), trained.lossSpan(), teacherDir);
         ChainDemo.Settings settings = new ChainDemo.Settings(students, steps, batch, seqLen, lr, loss, range, n, task,
                 trained.trainDepths(), trained.trainQueries(), trained.trainRows(), mask, seeds, seed, CALIB_SAMPLES, CALIB_BATCH, VAL_BATCHES);
         PrintWriter log = spec.commandLine().getErr(), stdout = spec.commandLine().getOut();

@@ -146,15 +146,8 @@ final class DistillCommand implements Callable<Integer> {
     @Option(names = "--clip", defaultValue = "1.0", description = "Global gradient-norm clipping, 0 = off (default: ${DEFAULT-VALUE}).")
     float clip;
 
-    @Option(names = "--loss-after", paramLabel = "TOKEN", description = "The logit terms (ce, kl, rkl) and the validation count only "
-            + "the prediction right after TOKEN (text the teacher's tokenizer makes exactly one token of), e.g. '?' for a "
-            + "teacher trained with train --loss-after '?'; the activation terms still compare every position. Default: every position.")
-    String lossAfter;
-
-    @Option(names = "--loss-span", defaultValue = "1", paramLabel = "N", description = "With --loss-after: count the N predictions "
-            + "that start at TOKEN (2 for the chain task: the answer digit and what follows it, so that the model "
-            + "learns to stop after the answer) (default: ${DEFAULT-VALUE}).")
-    int lossSpan;
+    @Mixin
+    LossMaskOptions lossMask;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed of projections, validation split and data order (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -231,10 +224,7 @@ final class DistillCommand implements Callable<Integer> {
                 .put("steps", steps).put("batch", batch).put("grad_accum", gradAccum).put("seq_len", seqLen).put("lr", lr)
                 .put("warmup", warmup).put("schedule", schedule).put("weight_decay", (double) weightDecay)
                 .put("clip", (double) clip).put("seed", seed).put("skip_nonfinite", skipNonFinite);
-        if (lossAfter != null) {
-            // only when set, so checkpoints of runs without it still resume
-            a.put("loss_after", lossAfter).put("loss_span", lossSpan);
-        }
+        lossMask.record(a);
         return a;
     }
 
@@ -302,8 +292,8 @@ final class DistillCommand implements Callable<Integer> {
         LossWeights weights = lossWeights();
         try (Backend be = backend.open()) {
             CalibrationSet set = CalibrationLoader.load(data, teacherDir, config, samples, seqLen);
-            LossMask mask = LossMarker.of(lossAfter, lossSpan, teacherDir);
-            LossMarker.requireInEverySequence(mask, lossAfter, set, "--data");
+            LossMask mask = lossMask.mask(teacherDir);
+            lossMask.requireInEverySequence(mask, set, "--data");
             TrainValSplit split = TrainValSplit.of(set, valFraction, seed, batch, gradAccum);
             CausalLM teacher = HfModelReader.load(teacherDir, be);
             StudentInit.Built built = StudentInit.build(request(), teacher,

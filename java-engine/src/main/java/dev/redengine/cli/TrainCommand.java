@@ -73,15 +73,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--clip", defaultValue = "1.0", description = "Gradient-norm clipping, 0 = off (default: ${DEFAULT-VALUE}).")
     float clip;
 
-    @Option(names = "--loss-after", paramLabel = "TOKEN", description = "Count the loss only at the token that directly follows "
-            + "TOKEN (text the model's tokenizer makes exactly one token of), e.g. '?' to train the chain task on its answers "
-            + "alone. Every sequence of --data must hold TOKEN before its last position. Default: every token counts.")
-    String lossAfter;
-
-    @Option(names = "--loss-span", defaultValue = "1", paramLabel = "N", description = "With --loss-after: count the N predictions "
-            + "that start at TOKEN (2 for the chain task: the answer digit and what follows it, so that the model "
-            + "learns to stop after the answer) (default: ${DEFAULT-VALUE}).")
-    int lossSpan;
+    @Mixin
+    LossMaskOptions lossMask;
 
     @Option(names = "--seed", defaultValue = "0", description = "Seed for initialisation and data order (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -119,10 +112,7 @@ final class TrainCommand implements Callable<Integer> {
                 .put("data", data.toAbsolutePath().normalize().toString()).put("seq_len", seqLen)
                 .put("samples", samples == null ? -1 : samples).put("steps", steps).put("batch", batch).put("lr", lr)
                 .put("warmup", warmup).put("weight_decay", (double) weightDecay).put("clip", (double) clip).put("seed", seed);
-        if (lossAfter != null) {
-            // only when set, so checkpoints of runs without it still resume
-            a.put("loss_after", lossAfter).put("loss_span", lossSpan);
-        }
+        lossMask.record(a);
         return a;
     }
 
@@ -162,8 +152,8 @@ final class TrainCommand implements Callable<Integer> {
             if (set.numSequences() < batch) {
                 throw new IllegalArgumentException("--data gives " + set.numSequences() + " sequences, fewer than --batch " + batch);
             }
-            LossMask mask = LossMarker.of(lossAfter, lossSpan, model);
-            LossMarker.requireInEverySequence(mask, lossAfter, set, "--data");
+            LossMask mask = lossMask.mask(model);
+            lossMask.requireInEverySequence(mask, set, "--data");
             LrSchedule schedule = new LrSchedule(lr, (int) Math.round(warmup * steps), steps, 0.1);
             LmTrainer trainer = new LmTrainer(lm, new AdamW.Settings(0.9f, 0.95f, 1e-8f, weightDecay, clip), schedule,
                     batch, seqLen);
@@ -212,9 +202,7 @@ final class TrainCommand implements Callable<Integer> {
             }
             state.put("steps", steps).put("batch", batch).put("seq_len", seqLen).put("lr", lr).put("seed", seed)
                     .put("data", data.toString()).put("from_scratch", fromScratch);
-            if (lossAfter != null) {
-                state.put("loss_after", lossAfter).put("loss_span", lossSpan);
-            }
+            lossMask.record(state);
             // the final folder is built beside --out and swapped in whole, carrying this run's checkpoints over
             // (hard links), so --out is at every moment either the old folder or the new one, and resumable
             try (OutputFolder folder = OutputFolder.begin("--out", out)) {

@@ -219,7 +219,9 @@ class DistillCommandTest {
             "--init=minitron|needs --calib",
             "--heads=2|--ffn-size and --heads apply to minitron only, not to random",
             "--erank-every=-1|--erank-every must be >= 0",
-            "--norm-init=teacher|--norm-init teacher needs a channel selection"})
+            "--norm-init=teacher|--norm-init teacher needs a channel selection",
+            "--loss-span=2|--loss-span needs --loss-after",
+            "--loss-span=0|--loss-span must be >= 1, got 0"})
     void badFlagsAreRefusedBeforeAnyWork(String flag, String message) throws IOException {
         Path data = ids("data.safetensors", 12, 8, 5);
         List<String> a = args(data, tmp.resolve("out"), "--init", "random", flag);

@@ -130,4 +130,28 @@ class TrainLossAfterTest {
         assertTrue(without.err().contains("made with --loss-after \"?\", which this run does not set"), without.err());
         assertEquals(0, train(model, data, "r", "--loss-after", "?", "--resume").code());
     }
+
+    /** distill --loss-after: the run records it, its validation counts the answers alone, and a missing marker is named. */
+    @Test
+    void distillTakesTheSameMask() throws IOException {
+        Path model = model();
+        int[] rows = {B, EQ, Q, 30, SEMI, A, EQ, 34, C, EQ, Q, 35, SEMI, A, EQ, 36, A, EQ, Q, 31, SEMI, B, EQ, 30,
+                C, EQ, Q, 32, SEMI, C, EQ, 33};
+        Path data = ids("d", rows, 4, 8);
+        assertEquals(0, train(model, data, "teacher").code());
+        List<String> a = new ArrayList<>(List.of("distill", "--teacher", tmp.resolve("teacher").toString(), "--init", "random",
+                "--hidden-size", "8", "--data", data.toString(), "--seq-len", "8", "--batch", "1", "--steps", "2",
+                "--val-fraction", "0.25", "--eval-every", "1", "--threads", "1", "--out", tmp.resolve("student").toString()));
+        a.addAll(List.of("--loss-after", "?", "--loss-span", "2"));
+        CliTest.Result r = CliTest.run(a.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        JsonNode args = JSON.readTree(tmp.resolve("student").resolve("trainer_state.json").toFile()).get("args");
+        assertEquals("?", args.get("loss_after").asText());
+        assertEquals(2, args.get("loss_span").asInt());
+        a.set(a.indexOf("?"), "+");
+        a.set(a.indexOf("--out") + 1, tmp.resolve("student2").toString());
+        CliTest.Result none = CliTest.run(a.toArray(String[]::new));
+        assertEquals(2, none.code(), none.err());
+        assertTrue(none.err().contains("holds it nowhere before its last position"), none.err());
+    }
 }
