@@ -3,7 +3,6 @@ package dev.redengine.eval;
 import java.util.stream.IntStream;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /** float64 Gram kernels (Vector API): {@code X X^T} of a row-major {@code [m, k]} matrix. Package-private. */
@@ -73,7 +72,7 @@ final class GramKernel {
         for (; i < bound; i += S.length()) {
             acc = DoubleVector.fromArray(S, x, oa + i).fma(DoubleVector.fromArray(S, x, ob + i), acc);
         }
-        double s = acc.reduceLanes(VectorOperators.ADD);
+        double s = sumLanes(acc);
         for (; i < k; i++) {
             s += x[oa + i] * x[ob + i];
         }
@@ -108,10 +107,10 @@ final class GramKernel {
             c03 = x0.fma(y, c03);
             c13 = x1.fma(y, c13);
         }
-        double s00 = c00.reduceLanes(VectorOperators.ADD), s01 = c01.reduceLanes(VectorOperators.ADD);
-        double s02 = c02.reduceLanes(VectorOperators.ADD), s03 = c03.reduceLanes(VectorOperators.ADD);
-        double s10 = c10.reduceLanes(VectorOperators.ADD), s11 = c11.reduceLanes(VectorOperators.ADD);
-        double s12 = c12.reduceLanes(VectorOperators.ADD), s13 = c13.reduceLanes(VectorOperators.ADD);
+        double s00 = sumLanes(c00), s01 = sumLanes(c01);
+        double s02 = sumLanes(c02), s03 = sumLanes(c03);
+        double s10 = sumLanes(c10), s11 = sumLanes(c11);
+        double s12 = sumLanes(c12), s13 = sumLanes(c13);
         for (; i < k; i++) {
             double x0 = x[a0 + i], x1 = x[a1 + i];
             s00 += x0 * x[b0 + i];
@@ -131,5 +130,17 @@ final class GramKernel {
         set(g, m, a + 1, b + 1, s11);
         set(g, m, a + 1, b + 2, s12);
         set(g, m, a + 1, b + 3, s13);
+    }
+
+    /**
+     * The sum of v's lanes in index order. Not reduceLanes(ADD), whose order the Vector API leaves open: C2 adds in
+     * another order than the interpreter, so an eRank changed in its last bits once the JIT had compiled this.
+     */
+    static double sumLanes(DoubleVector v) {
+        double s = 0;
+        for (int l = 0; l < v.length(); l++) {
+            s += v.lane(l);
+        }
+        return s;
     }
 }

@@ -3,7 +3,6 @@ package dev.redengine.eval;
 import java.util.List;
 
 import jdk.incubator.vector.DoubleVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -246,8 +245,8 @@ public final class TridiagonalEigenSolver implements GramEigenSolver {
             c1 = x1.fma(uj, c1);
             x1.fma(vu1, x0.fma(vu0, DoubleVector.fromArray(S, s, j))).intoArray(s, j);
         }
-        acc0 += c0.reduceLanes(VectorOperators.ADD);
-        acc1 += c1.reduceLanes(VectorOperators.ADD);
+        acc0 += GramKernel.sumLanes(c0);
+        acc1 += GramKernel.sumLanes(c1);
         for (; j < n; j++) {
             double x0 = a[o0 + j] - v0 * w[j] - w0 * v[j];
             double x1 = a[o1 + j] - v1 * w[j] - w1 * v[j];
