@@ -10,7 +10,6 @@ import dev.redengine.eval.ErankPlot;
 import dev.redengine.eval.HiddenStateAnalysis;
 import dev.redengine.io.HfModelReader;
 import dev.redengine.io.AtomicFiles;
-import dev.redengine.io.HfModelWriter;
 import dev.redengine.model.CausalLM;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

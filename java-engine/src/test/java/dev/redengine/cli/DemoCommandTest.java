@@ -32,7 +32,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * determinism, and the error when no teacher is found.
  */
 class DemoCommandTest {
-    static final Path CHAIN_TOKENIZER = Path.of(System.getProperty("redengine.models", "../models")).resolve("chain-tokenizer");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
@@ -51,18 +50,7 @@ class DemoCommandTest {
      */
     static Path tinyTeacher(Path root) throws IOException {
         Path init = root.resolve("init"), dir = root.resolve("teacher"), data = root.resolve("chain.jsonl");
-        Files.createDirectories(init);
-        ObjectNode c = JSON.createObjectNode();
-        c.putArray("architectures").add("LlamaForCausalLM");
-        c.put("model_type", "llama").put("hidden_size", 32).put("intermediate_size", 64).put("num_hidden_layers", 2)
-                .put("num_attention_heads", 2).put("num_key_value_heads", 1).put("head_dim", 16).put("vocab_size", 48)
-                .put("max_position_embeddings", 128).put("rms_norm_eps", 1e-5).put("hidden_act", "silu")
-                .put("tie_word_embeddings", false).put("eos_token_id", 0).put("bos_token_id", 0)
-                .put("initializer_range", 0.02).put("rope_theta", 10000.0);
-        Files.writeString(init.resolve("config.json"), c.toString());
-        for (String f : new String[]{"tokenizer.json", "tokenizer_config.json"}) {
-            Files.copy(CHAIN_TOKENIZER.resolve(f), init.resolve(f));
-        }
+        ChainModelFolder.create(init, 32, 64, 2, 2, 1, 16, 128);
         StringBuilder lines = new StringBuilder();
         for (var doc : new ChainCorpus(new ChainTask(1, false), new DepthRange(1, 2)).documents(1000, 200)) {
             lines.append(JSON.createObjectNode().put("text", doc.text())).append('\n');

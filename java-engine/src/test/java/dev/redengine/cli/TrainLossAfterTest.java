@@ -2,7 +2,6 @@ package dev.redengine.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.redengine.io.SafetensorsWriter;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,21 +27,9 @@ class TrainLossAfterTest {
     @TempDir
     Path tmp;
 
-    /** A tiny Llama config over the chain tokenizer, no weights (trained --from-scratch). */
+    /** A tiny Llama over the chain tokenizer, no weights (trained --from-scratch). */
     private Path model() throws IOException {
-        Path init = tmp.resolve("init");
-        Files.createDirectories(init);
-        ObjectNode c = JSON.createObjectNode();
-        c.putArray("architectures").add("LlamaForCausalLM");
-        c.put("model_type", "llama").put("hidden_size", 16).put("intermediate_size", 32).put("num_hidden_layers", 1)
-                .put("num_attention_heads", 2).put("num_key_value_heads", 1).put("head_dim", 8).put("vocab_size", 48)
-                .put("max_position_embeddings", 32).put("rms_norm_eps", 1e-5).put("hidden_act", "silu")
-                .put("tie_word_embeddings", false).put("eos_token_id", 0).put("initializer_range", 0.02);
-        Files.writeString(init.resolve("config.json"), c.toString());
-        for (String f : new String[]{"tokenizer.json", "tokenizer_config.json"}) {
-            Files.copy(DemoCommandTest.CHAIN_TOKENIZER.resolve(f), init.resolve(f));
-        }
-        return init;
+        return ChainModelFolder.create(tmp.resolve("init"), 16, 32, 1, 2, 1, 8, 32);
     }
 
     private Path ids(String name, int[] rows, int n, int t) throws IOException {
