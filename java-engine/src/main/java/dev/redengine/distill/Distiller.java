@@ -250,7 +250,6 @@ public final class Distiller {
      * last one writes over the student's logits and the others' gradients are added to it.
      */
     private void queueLogitLosses(int[] ids, long[] counts) {
-        int n = acts.batch * acts.seqLen;
         if (logitTerms.isEmpty()) {
             be.zero(acts.logits);                         // no logit term: no gradient reaches the logits
             return;
