@@ -75,14 +75,10 @@ class DistillerMaskTest {
         Student student = student(teacher);
         LossMask mask = LossMask.after(MARKER);
         // the terms computed apart: CE over the targets after a marker, KL per row averaged over the marker rows
-        student.beginStep();
+        TeacherStudentForward f = TeacherStudentForward.of(teacher, student, corpus, 4, seqLen);
         CausalLM m = student.model();
-        var a = m.allocateActivations(4, seqLen);
-        var ta = teacher.allocateActivations(4, seqLen);
-        teacher.setInput(ta, corpus);
-        teacher.forward(ta);
-        m.setInput(a, corpus);
-        m.forward(a);
+        var a = f.student();
+        var ta = f.teacher();
         double ce = m.crossEntropy(a, mask.targets(corpus, 4, seqLen), null);
         double allCe = m.crossEntropy(a, LossMask.ALL.targets(corpus, 4, seqLen), null);
         be.zero(a.lossSum);

@@ -167,13 +167,9 @@ class DistillerTest {
         Student student = projections ? projectionStudent(teacher, 6) : fullStudent(teacher);
         String loss = projections ? "clone=1,hidden_mse=2" : "hidden_mse=2,hidden_cos=1";
         // the terms at step 0, computed by ActivationLosses directly
-        student.beginStep();
-        var ta = teacher.allocateActivations(4, seqLen);
-        var sa = student.model().allocateActivations(4, seqLen);
-        teacher.setInput(ta, corpus);
-        teacher.forward(ta);
-        student.model().setInput(sa, corpus);
-        student.model().forward(sa);
+        TeacherStudentForward f = TeacherStudentForward.of(teacher, student, corpus, 4, seqLen);
+        var ta = f.teacher();
+        var sa = f.student();
         Map<LossTerm, Float> w = new java.util.EnumMap<>(LossTerm.class);
         LossWeights parsed = LossWeights.parse(loss);
         parsed.terms().forEach(t -> w.put(t, (float) parsed.weight(t)));
@@ -219,14 +215,10 @@ class DistillerTest {
 
     /** Mean CE and forward / reverse T = 2 KL of the student's current weights on the corpus, computed directly. */
     private double[] lossesNow(CausalLM teacher, Student student) {
-        student.beginStep();
+        TeacherStudentForward f = TeacherStudentForward.of(teacher, student, corpus, 4, seqLen);
         CausalLM m = student.model();
-        var a = m.allocateActivations(4, seqLen);
-        var ta = teacher.allocateActivations(4, seqLen);
-        teacher.setInput(ta, corpus);
-        teacher.forward(ta);
-        m.setInput(a, corpus);
-        m.forward(a);
+        var a = f.student();
+        var ta = f.teacher();
         double[] out = new double[3];
         out[0] = m.crossEntropy(a, CausalLM.shiftedTargets(corpus, 4, seqLen), null);
         for (int r = 0; r < 2; r++) {
