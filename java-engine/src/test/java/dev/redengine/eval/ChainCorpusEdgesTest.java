@@ -77,4 +77,58 @@ class ChainCorpusEdgesTest {
             assertTrue(e.getMessage().contains("do not fit a row of 12"), e.getMessage());
         }
     }
+
+    /** The edges of rows: a text of exactly T - 1 tokens fits, ids must be below vocabSize, labels name depth and index. */
+    @Test
+    void rowsAcceptTheExactFitAndCheckIdsAgainstTheVocabulary() throws Exception {
+        ChainCorpus corpus = new ChainCorpus(new ChainTask(0, false, 3), new DepthRange(1, 3));
+        List<dev.redengine.data.CalibrationLoader.Document> docs = corpus.documents(7, 2);
+        assertEquals("depth 2 problem 0", docs.get(1).where());
+        assertEquals("depth 1 problem 1", docs.get(3).where());
+        try (var tok = dev.redengine.data.HfTokenizer.load(java.nio.file.Path.of(System.getProperty("redengine.models", "../models"))
+                .resolve("chain-tokenizer"))) {
+            int longest = 0, maxId = 0;
+            for (int r = 0; r < 4; r++) {
+                int[] ids = tok.encode(docs.get(r).text());
+                longest = Math.max(longest, ids.length);
+                for (int id : ids) {
+                    maxId = Math.max(maxId, id);
+                }
+            }
+            CalibrationSet exact = corpus.rows(7, 4, longest + 1, tok, 0, maxId + 1);
+            assertEquals(longest + 1, exact.seqLen());
+            assertFalse(exact.source().contains("queries"), exact.source());
+            int vocab = maxId;
+            var e = assertThrows(IllegalArgumentException.class, () -> corpus.rows(7, 4, 48, tok, 0, vocab));
+            assertTrue(e.getMessage().contains("token id " + maxId + " is outside [0, " + maxId + ")"), e.getMessage());
+            int tooShort = longest;
+            assertThrows(IllegalArgumentException.class, () -> corpus.rows(7, 4, tooShort, tok, 0, 48));
+        }
+    }
+
+    /** Padding is the EOS id given (not 0 by accident), one depth alone works, and the source names queries and order. */
+    @Test
+    void rowsPadWithTheGivenEosAndNameTheirText() throws Exception {
+        try (var tok = dev.redengine.data.HfTokenizer.load(java.nio.file.Path.of(System.getProperty("redengine.models", "../models"))
+                .resolve("chain-tokenizer"))) {
+            ChainCorpus one = new ChainCorpus(new ChainTask(1, true, 3), new DepthRange(2, 2), 4);
+            CalibrationSet rows = one.rows(3, 3, 48, tok, 5, 48);
+            List<dev.redengine.data.CalibrationLoader.Document> docs = one.documents(3, 3);
+            for (int r = 0; r < 3; r++) {
+                int[] row = rows.sequence(r);
+                int len = tok.encode(docs.get(r).text()).length;
+                assertEquals(docs.get(r).text(), tok.decode(java.util.Arrays.copyOf(row, len)));
+                for (int t = len; t < 48; t++) {
+                    assertEquals(5, row[t], "padding at " + t);
+                }
+            }
+            assertTrue(rows.source().contains("shuffled, up to 4 queries per program"), rows.source());
+            CalibrationSet packed = one.sequences(3, 2, 32, tok, OptionalInt.of(0), 48);
+            assertTrue(packed.source().contains("up to 4 queries per program"), packed.source());
+            CalibrationSet plain = new ChainCorpus(new ChainTask(1, false, 3), new DepthRange(2, 2)).sequences(3, 2, 32, tok,
+                    OptionalInt.of(0), 48);
+            assertFalse(plain.source().contains("queries"), plain.source());
+            assertFalse(plain.source().contains("shuffled"), plain.source());
+        }
+    }
 }

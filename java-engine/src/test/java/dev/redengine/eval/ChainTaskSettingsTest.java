@@ -34,6 +34,11 @@ class ChainTaskSettingsTest {
         ChainTaskSettings small = ChainTaskSettings.read(dir);
         assertEquals(new ChainTaskSettings(0, false, 3, new DepthRange(1, 8), null, 1, false, null, 1), small);
         assertEquals(new ChainTask(0, false, 3), small.task());
+        // the smallest and largest values each key allows
+        Files.writeString(dir.resolve(ChainTaskSettings.FILE), "{\"max_step\": 1, \"train_queries\": 1, \"loss_after\": \"?\", \"loss_span\": 1}");
+        assertEquals(new ChainTaskSettings(2, false, 1, new DepthRange(1, 8), null, 1, false, "?", 1), ChainTaskSettings.read(dir));
+        Files.writeString(dir.resolve(ChainTaskSettings.FILE), "{\"max_step\": 9}");
+        assertEquals(9, ChainTaskSettings.read(dir).maxStep());
         Files.writeString(dir.resolve(ChainTaskSettings.FILE), "{\"loss_after\": \"?\"}");
         assertEquals(new ChainTaskSettings(2, false, 9, new DepthRange(1, 8), null, 1, false, "?", 1), ChainTaskSettings.read(dir));
     }

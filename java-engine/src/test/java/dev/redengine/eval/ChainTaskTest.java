@@ -125,6 +125,13 @@ class ChainTaskTest {
             }
         }
         assertEquals(java.util.Set.of(1, 2, 3), seen);
+        // the bounds themselves are allowed: max step 1 makes every step +1 or -1
+        for (ChainProblem p : new ChainTask(0, false, 1).problems(3, 4, 10)) {
+            for (ChainSolver.Statement st : ChainSolver.parse(p.prompt()).statements()) {
+                assertTrue(st.source() == 0 || st.k() == 1, p.prompt());
+            }
+        }
+        assertEquals(9, new ChainTask(0, false, 9).maxStep());
     }
 
     /**
