@@ -59,8 +59,7 @@ class ChainCorpusEdgesTest {
     @Test
     void rowsHoldOneProgramEachPaddedWithEos() throws Exception {
         ChainCorpus corpus = new ChainCorpus(new ChainTask(0, false, 3), new DepthRange(1, 3), 26);
-        try (var tok = dev.redengine.data.HfTokenizer.load(java.nio.file.Path.of(System.getProperty("redengine.models", "../models"))
-                .resolve("chain-tokenizer"))) {
+        try (HfTokenizer tok = HfTokenizer.load(ChainCorpusTest.TOKENIZER)) {
             CalibrationSet rows = corpus.rows(7, 5, 48, tok, 0, 48);
             List<dev.redengine.data.CalibrationLoader.Document> docs = corpus.documents(7, 2);
             assertEquals(5, rows.numSequences());
@@ -85,8 +84,7 @@ class ChainCorpusEdgesTest {
         List<dev.redengine.data.CalibrationLoader.Document> docs = corpus.documents(7, 2);
         assertEquals("depth 2 problem 0", docs.get(1).where());
         assertEquals("depth 1 problem 1", docs.get(3).where());
-        try (var tok = dev.redengine.data.HfTokenizer.load(java.nio.file.Path.of(System.getProperty("redengine.models", "../models"))
-                .resolve("chain-tokenizer"))) {
+        try (HfTokenizer tok = HfTokenizer.load(ChainCorpusTest.TOKENIZER)) {
             int longest = 0, maxId = 0;
             for (int r = 0; r < 4; r++) {
                 int[] ids = tok.encode(docs.get(r).text());
@@ -109,8 +107,7 @@ class ChainCorpusEdgesTest {
     /** Padding is the EOS id given (not 0 by accident), one depth alone works, and the source names queries and order. */
     @Test
     void rowsPadWithTheGivenEosAndNameTheirText() throws Exception {
-        try (var tok = dev.redengine.data.HfTokenizer.load(java.nio.file.Path.of(System.getProperty("redengine.models", "../models"))
-                .resolve("chain-tokenizer"))) {
+        try (HfTokenizer tok = HfTokenizer.load(ChainCorpusTest.TOKENIZER)) {
             ChainCorpus one = new ChainCorpus(new ChainTask(1, true, 3), new DepthRange(2, 2), 4);
             CalibrationSet rows = one.rows(3, 3, 48, tok, 5, 48);
             List<dev.redengine.data.CalibrationLoader.Document> docs = one.documents(3, 3);
